@@ -1,0 +1,214 @@
+/**
+ * The one config file of a data dir (portcullis.json): load, validate, typed access, atomic save.
+ * Only values an operator changed are written; defaults come from schema.ts at load time, so
+ * `get` can say whether a value was changed and new defaults reach old installations.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoginType } from '../auth/types.js';
+import {
+  SERVICE_NAMES, SETTINGS_SECTIONS, camel, type SectionName, type ServiceName, type SettingDef,
+  type SettingValue, type StartupType,
+} from './schema.js';
+
+export const CONFIG_FILE = 'portcullis.json';
+export const CONFIG_VERSION = 1;
+
+export interface Binding {
+  host: string;
+  port: number;
+}
+
+export interface ProtocolSettings {
+  loginType: LoginType;
+  sslBindings: Binding[];
+  unencryptedOrTlsBindings: Binding[];
+  x509CertificateName: string;
+  banner: string;
+  maxConnections: number;
+  maxConnectionFromSingleIp: number;
+  maxConnectionsPerUser: number;
+  maxCommandSize: number;
+  authenticatedConnectionTimeout: number;
+  preAuthenticatedConnectionTimeout: number;
+  protocolLogEnabled: boolean;
+  enableExactRfc822Size: boolean;
+  proxyTargetPort: number;
+}
+
+export interface ImapSettings extends ProtocolSettings {
+  maxLiteralSize: number;
+  showHiddenFoldersEnabled: boolean;
+}
+
+export interface PopSettings extends ProtocolSettings {
+  messageRetrievalSortOrder: 'Ascending' | 'Descending';
+  loginDelay: number;
+  expireDays: number;
+}
+
+/** The file as stored. */
+export interface ConfigFile {
+  version: number;
+  hostname: string;
+  store: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
+  services: Record<ServiceName, StartupType>;
+  imap: Record<string, SettingValue>;
+  pop: Record<string, SettingValue>;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseBindings(text: string, setting = 'bindings'): Binding[] {
+  const out: Binding[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(raw) ?? /^([0-9A-Za-z.-]+):(\d{1,5})$/.exec(raw);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || !(port >= 0 && port <= 65535)) {
+      throw new ConfigError(`${setting}: "${raw}" is not an address:port binding (allowed: 127.0.0.1:993, [::]:993, host:port, comma-separated; port 1-65535, or 0 for any free port)`);
+    }
+    out.push({ host: m[1], port });
+  }
+  return out;
+}
+
+export function formatBinding(b: Binding): string {
+  return b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;
+}
+
+/** Checks one value against its declaration; returns it normalised or throws ConfigError. */
+export function validateSetting(def: SettingDef, input: SettingValue | string): SettingValue {
+  const t = def.type;
+  const name = def.name;
+  switch (t.kind) {
+    case 'enum': {
+      const hit = t.values.find((v) => v.toLowerCase() === String(input).toLowerCase());
+      if (!hit) throw new ConfigError(`${name}: "${input}" is not allowed (allowed: ${t.values.join(', ')})`);
+      return hit;
+    }
+    case 'int': {
+      const s = String(input).trim();
+      const n = /^-?\d+$/.test(s) ? Number(s) : NaN;
+      if (!Number.isSafeInteger(n) || n < t.min || n > t.max) {
+        throw new ConfigError(`${name}: "${input}" is not allowed (allowed: a whole number from ${t.min} to ${t.max}${t.unit ? ' ' + t.unit : ''})`);
+      }
+      return n;
+    }
+    case 'bool': {
+      const s = String(input).toLowerCase();
+      if (['true', '1', 'yes', 'on', '$true'].includes(s)) return true;
+      if (['false', '0', 'no', 'off', '$false'].includes(s)) return false;
+      throw new ConfigError(`${name}: "${input}" is not allowed (allowed: true or false)`);
+    }
+    case 'string': {
+      const s = String(input);
+      if ((t.maxLength !== undefined && s.length > t.maxLength) || (t.pattern && !t.pattern.test(s))) {
+        throw new ConfigError(`${name}: "${s}" is not allowed (allowed: ${t.hint ?? 'text'})`);
+      }
+      return s;
+    }
+    case 'bindings': {
+      const list = Array.isArray(input) ? input.join(',') : String(input);
+      const parsed = parseBindings(list, name);
+      const seen = new Set<string>();
+      for (const b of parsed) {
+        const key = formatBinding(b);
+        if (seen.has(key)) throw new ConfigError(`${name}: "${key}" is listed twice (allowed: each binding once)`);
+        seen.add(key);
+      }
+      return parsed.map(formatBinding).join(',');
+    }
+    case 'string-list':
+      return (Array.isArray(input) ? input : String(input).split(',')).map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+export function defaultConfig(hostname: string): ConfigFile {
+  const services = Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'Disabled'])) as Record<ServiceName, StartupType>;
+  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {} };
+}
+
+export function configPath(dataDir: string): string {
+  return join(dataDir, CONFIG_FILE);
+}
+
+/** Reads and fully validates the config; throws ConfigError with the setting name on any problem. */
+export function loadConfig(dataDir: string): ConfigFile {
+  const path = configPath(dataDir);
+  if (!existsSync(path)) throw new ConfigError(`no config at ${path} (run: portcullis init --hostname NAME)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return validateConfig(raw);
+}
+
+export function validateConfig(raw: unknown): ConfigFile {
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError('config: not an object');
+  const r = raw as Partial<ConfigFile>;
+  if (r.version !== CONFIG_VERSION) throw new ConfigError(`version: ${String(r.version)} is not supported (allowed: ${CONFIG_VERSION})`);
+  if (typeof r.hostname !== 'string' || !r.hostname) throw new ConfigError('hostname: missing');
+  const cfg = defaultConfig(r.hostname);
+  if (r.store?.kind === 'postgres' && typeof r.store.url === 'string') cfg.store = { kind: 'postgres', url: r.store.url };
+  for (const [name, type] of Object.entries(r.services ?? {})) {
+    if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`services: unknown service "${name}" (allowed: ${SERVICE_NAMES.join(', ')})`);
+    if (type !== 'Automatic' && type !== 'Disabled') throw new ConfigError(`services.${name}: "${String(type)}" is not allowed (allowed: Automatic, Disabled)`);
+    cfg.services[name as ServiceName] = type;
+  }
+  for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
+    const defs = SETTINGS_SECTIONS[section];
+    for (const [name, value] of Object.entries((r[section] as Record<string, SettingValue>) ?? {})) {
+      const def = defs.find((d) => d.name === name);
+      if (!def) throw new ConfigError(`${section}.${name}: unknown setting`);
+      cfg[section][name] = validateSetting(def, value);
+    }
+  }
+  return cfg;
+}
+
+/** Writes the config atomically (temp file, fsync, rename). */
+export function saveConfig(dataDir: string, cfg: ConfigFile): void {
+  const path = configPath(dataDir);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(cfg, null, 2) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** The effective value of every setting of a section: stored value or default. */
+export function effectiveSection(cfg: ConfigFile, section: SectionName): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const def of SETTINGS_SECTIONS[section]) {
+    const value = cfg[section][def.name] ?? def.default;
+    out[camel(def.name)] = def.type.kind === 'bindings' ? parseBindings(String(value), def.name) : value;
+  }
+  return out;
+}
+
+export function imapSettings(cfg: ConfigFile): ImapSettings {
+  return effectiveSection(cfg, 'imap') as unknown as ImapSettings;
+}
+
+export function popSettings(cfg: ConfigFile): PopSettings {
+  return effectiveSection(cfg, 'pop') as unknown as PopSettings;
+}
+
+/** Default IMAP/POP settings with overrides: convenient for tests that start services directly. */
+export function testImapSettings(overrides: Partial<ImapSettings> = {}): ImapSettings {
+  return { ...imapSettings(defaultConfig('localhost')), sslBindings: [], unencryptedOrTlsBindings: [], ...overrides };
+}
+export function testPopSettings(overrides: Partial<PopSettings> = {}): PopSettings {
+  return { ...popSettings(defaultConfig('localhost')), sslBindings: [], unencryptedOrTlsBindings: [], ...overrides };
+}

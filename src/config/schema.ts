@@ -1,0 +1,84 @@
+/**
+ * The settings schema: one declaration per setting, with the Exchange parameter name it mirrors,
+ * its type, default, allowed range and whether a running server applies it live. The CLI
+ * (`imap get|set`, `pop get|set`, ...), validation, the README table and the admin API are all
+ * generated from these declarations, so they can never disagree.
+ */
+import { LOGIN_TYPES } from '../auth/types.js';
+
+export type SettingType =
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'int'; min: number; max: number; unit?: string }
+  | { kind: 'bool' }
+  | { kind: 'string'; pattern?: RegExp; hint?: string; maxLength?: number }
+  | { kind: 'bindings' } // comma-separated host:port list, IPv6 in brackets; may be empty
+  | { kind: 'string-list' };
+
+export type SettingValue = string | number | boolean | string[];
+
+export interface SettingDef {
+  /** kebab-case name used by the CLI (`--login-type`) and the JSON API. */
+  name: string;
+  /** The Exchange Set-ImapSettings / Set-PopSettings parameter it mirrors, if any. */
+  exchange: string | null;
+  type: SettingType;
+  default: SettingValue;
+  /** 'live': applied by a running server on SIGHUP / admin API; 'restart': at next start. */
+  apply: 'live' | 'restart';
+  description: string;
+}
+
+const loginType: SettingDef = {
+  name: 'login-type', exchange: 'LoginType', type: { kind: 'enum', values: LOGIN_TYPES },
+  default: 'SecureLogin', apply: 'live',
+  description: 'SecureLogin: no credentials before TLS. PlainTextAuthentication: password mechanisms only over TLS. PlainTextLogin: cleartext login allowed (insecure, logged).',
+};
+
+function bindings(exchange: string, def: string, description: string): SettingDef {
+  return { name: '', exchange, type: { kind: 'bindings' }, default: def, apply: 'live', description };
+}
+
+function common(proto: 'imap' | 'pop', p: { ssl: string; plain: string; maxCommand: number; backendPort: number }): SettingDef[] {
+  return [
+    loginType,
+    { ...bindings('SSLBindings', p.ssl, 'Addresses and ports with implicit TLS.'), name: 'ssl-bindings' },
+    { ...bindings('UnencryptedOrTLSBindings', p.plain, 'Addresses and ports that start in cleartext and offer STARTTLS/STLS.'), name: 'unencrypted-or-tls-bindings' },
+    { name: 'x509-certificate-name', exchange: 'X509CertificateName', type: { kind: 'string', maxLength: 253, pattern: /^$|^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/, hint: 'a host name such as mail.example.org, or empty for the default certificate' }, default: '', apply: 'live', description: 'Host name whose certificate this service presents (matched against certificate SANs). Empty: the certificate made by init.' },
+    { name: 'banner', exchange: 'Banner', type: { kind: 'string', maxLength: 200, pattern: /^[\x20-\x7e]*$/, hint: 'printable ASCII, at most 200 characters' }, default: proto === 'imap' ? 'Portcullis IMAP4 service ready' : 'Portcullis POP3 service ready', apply: 'live', description: 'Greeting text.' },
+    { name: 'max-connections', exchange: 'MaxConnections', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 2000, apply: 'live', description: 'Most simultaneous connections to this service.' },
+    { name: 'max-connection-from-single-ip', exchange: 'MaxConnectionFromSingleIP', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 20, apply: 'live', description: 'Most simultaneous connections from one client address.' },
+    { name: 'max-connections-per-user', exchange: 'MaxConnectionsPerUser', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 16, apply: 'live', description: 'Most simultaneous authenticated sessions of one user.' },
+    { name: 'max-command-size', exchange: 'MaxCommandSize', type: { kind: 'int', min: proto === 'imap' ? 1024 : 40, max: proto === 'imap' ? 131072 : 1024, unit: 'bytes' }, default: p.maxCommand, apply: 'live', description: 'Longest command line accepted (literals are limited separately).' },
+    { name: 'authenticated-connection-timeout', exchange: 'AuthenticatedConnectionTimeout', type: { kind: 'int', min: 30, max: 86400, unit: 'seconds' }, default: 1800, apply: 'live', description: 'Idle time after which an authenticated session is closed.' },
+    { name: 'pre-authenticated-connection-timeout', exchange: 'PreAuthenticatedConnectionTimeout', type: { kind: 'int', min: 10, max: 3600, unit: 'seconds' }, default: 60, apply: 'live', description: 'Idle time after which a connection that has not logged in is closed.' },
+    { name: 'protocol-log-enabled', exchange: 'ProtocolLogEnabled', type: { kind: 'bool' }, default: false, apply: 'live', description: 'Write the per-command protocol log.' },
+    { name: 'enable-exact-rfc822-size', exchange: 'EnableExactRFC822Size', type: { kind: 'bool' }, default: true, apply: 'live', description: 'Report exact message sizes (always exact here: messages are stored as received).' },
+    { name: 'proxy-target-port', exchange: 'ProxyTargetPort', type: { kind: 'int', min: 1, max: 65535 }, default: p.backendPort, apply: 'restart', description: 'Port of the backend service when frontends proxy to it.' },
+  ];
+}
+
+export const IMAP_SETTINGS: SettingDef[] = [
+  ...common('imap', { ssl: '0.0.0.0:993,[::]:993', plain: '0.0.0.0:143,[::]:143', maxCommand: 10240, backendPort: 1993 }),
+  { name: 'max-literal-size', exchange: null, type: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, unit: 'bytes' }, default: 50 * 1024 * 1024, apply: 'live', description: 'Largest literal (and so largest APPENDed message) accepted.' },
+  { name: 'show-hidden-folders-enabled', exchange: 'ShowHiddenFoldersEnabled', type: { kind: 'bool' }, default: false, apply: 'live', description: 'List mailboxes whose names start with a dot.' },
+];
+
+export const POP_SETTINGS: SettingDef[] = [
+  ...common('pop', { ssl: '0.0.0.0:995,[::]:995', plain: '0.0.0.0:110,[::]:110', maxCommand: 512, backendPort: 1995 }),
+  { name: 'message-retrieval-sort-order', exchange: 'MessageRetrievalSortOrder', type: { kind: 'enum', values: ['Ascending', 'Descending'] }, default: 'Ascending', apply: 'live', description: 'Order in which the maildrop lists messages (by arrival).' },
+  { name: 'login-delay', exchange: null, type: { kind: 'int', min: 0, max: 86400, unit: 'seconds' }, default: 0, apply: 'live', description: 'Advertised LOGIN-DELAY (RFC 2449); 0 omits it.' },
+  { name: 'expire-days', exchange: null, type: { kind: 'int', min: -1, max: 36500, unit: 'days' }, default: -1, apply: 'live', description: 'Advertised EXPIRE (RFC 2449); -1 advertises NEVER.' },
+];
+
+export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'submission', 'lmtp', 'admin'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type StartupType = 'Automatic' | 'Disabled';
+
+/** Settings sections the `get|set` CLI commands expose, by CLI command name. */
+export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS } as const;
+export type SectionName = keyof typeof SETTINGS_SECTIONS;
+
+/** kebab-case -> camelCase, for typed access. */
+export function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
