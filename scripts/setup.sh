@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything Portcullis and its tests need on a fresh Debian machine with Node.js 20:
+# the npm packages (better-sqlite3 builds from source against Node's headers) and the Debian
+# packages the end-to-end tests drive as real clients (mbsync from isync, fetchmail).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v mbsync >/dev/null 2>&1 || need+=(isync)
+command -v fetchmail >/dev/null 2>&1 || need+=(fetchmail)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: please install these Debian packages: ${need[*]}" >&2
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npx tsc -p tsconfig.json

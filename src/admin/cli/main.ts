@@ -1,0 +1,97 @@
+/**
+ * `portcullis` — the operator CLI. Global option: --data-dir DIR (else PORTCULLIS_DATA_DIR,
+ * else ./data). Each command group lives in its own file. Bad input: one line on stderr
+ * naming the parameter and what is allowed, exit code 2, nothing changed.
+ */
+import { resolve } from 'node:path';
+import { CliError, readAllStdin, type CliContext } from './errors.js';
+import { ConfigError } from '../../config/config.js';
+import { isMailError } from '../../core/errors.js';
+
+type Handler = (ctx: CliContext) => Promise<number | void>;
+
+const USAGE = `usage: portcullis [--data-dir DIR] COMMAND ...
+commands:
+  init --hostname HOST               create a data dir (secure defaults, self-signed test certificate, all services disabled)
+  serve                              run the enabled services in the foreground (SIGTERM stops gracefully, SIGHUP reloads settings)
+  service list|enable NAME|disable NAME
+  imap get [--json] | imap set --PARAM VALUE ...
+  pop get [--json]  | pop set --PARAM VALUE ...
+  user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
+  cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
+  deliver --to ADDRESS [--mailbox NAME] < message`;
+
+const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> = {
+  init: async () => (await import('./init.js')).initCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
+  service: async () => (await import('./service.js')).serviceCommands,
+  imap: async () => (await import('./settings.js')).settingsCommands('imap'),
+  pop: async () => (await import('./settings.js')).settingsCommands('pop'),
+  user: async () => (await import('./user.js')).userCommands,
+  cert: async () => (await import('./cert.js')).certCommands,
+  deliver: async () => (await import('./deliver.js')).deliverCommand,
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const args = [...argv];
+  let dataDir = process.env.PORTCULLIS_DATA_DIR || './data';
+  // Global options come before the command.
+  while (args.length && args[0].startsWith('--')) {
+    const flag = args.shift()!;
+    if (flag === '--data-dir') {
+      const v = args.shift();
+      if (!v) throw new CliError('--data-dir: missing value (allowed: a directory path)');
+      dataDir = v;
+    } else if (flag.startsWith('--data-dir=')) {
+      dataDir = flag.slice('--data-dir='.length);
+    } else if (flag === '--help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    } else {
+      throw new CliError(`unknown option ${flag} (allowed before the command: --data-dir DIR, --help)`);
+    }
+  }
+  const group = args.shift();
+  if (!group || group === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return group ? 0 : 2;
+  }
+  const load = GROUPS[group];
+  if (!load) throw new CliError(`unknown command "${group}" (allowed: ${Object.keys(GROUPS).join(', ')})`);
+  const entry = await load();
+  const ctx: CliContext = {
+    dataDir: resolve(dataDir),
+    args,
+    stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    readStdin: readAllStdin,
+  };
+  if (typeof entry === 'function') return (await entry(ctx)) ?? 0;
+  const verb = args.shift();
+  const handler = verb ? entry[verb] : undefined;
+  if (!handler) {
+    throw new CliError(`${group}: ${verb ? `unknown subcommand "${verb}"` : 'missing subcommand'} (allowed: ${Object.keys(entry).join(', ')})`);
+  }
+  return (await handler(ctx)) ?? 0;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof CliError) {
+    process.stderr.write(`portcullis: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`portcullis: ${err.message}\n`);
+    return 2;
+  }
+  if (isMailError(err)) {
+    process.stderr.write(`portcullis: ${err.message}\n`);
+    return err.code === 'UNAVAILABLE' ? 75 : 1;
+  }
+  process.stderr.write(`portcullis: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { process.exitCode = fail(err); },
+);

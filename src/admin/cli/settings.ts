@@ -1,0 +1,83 @@
+/**
+ * `portcullis imap get|set`, `portcullis pop get|set`: the Get/Set-ImapSettings and
+ * Get/Set-PopSettings of this server, generated from the schema. `set` validates every given
+ * value before writing anything.
+ */
+import { CliError, type CliContext } from './errors.js';
+import { parse } from './args.js';
+import { loadConfig, saveConfig, validateSetting } from '../../config/config.js';
+import { SETTINGS_SECTIONS, type SectionName, type SettingDef, type SettingValue } from '../../config/schema.js';
+import { readRunStatus } from '../runstate.js';
+
+function allowed(def: SettingDef): string {
+  const t = def.type;
+  switch (t.kind) {
+    case 'enum': return t.values.join(' | ');
+    case 'int': return `${t.min}..${t.max}${t.unit ? ' ' + t.unit : ''}`;
+    case 'bool': return 'true | false';
+    case 'bindings': return 'host:port,[v6]:port,... (may be empty)';
+    case 'string': return t.hint ?? 'text';
+    case 'string-list': return 'comma-separated list';
+  }
+}
+
+export function settingsCommands(section: SectionName) {
+  const defs = SETTINGS_SECTIONS[section];
+
+  async function get(ctx: CliContext): Promise<number> {
+    const { values, positionals } = parse(ctx.args, { json: { type: 'boolean' } }, `portcullis ${section} get [--json] [NAME]`, 1);
+    const cfg = loadConfig(ctx.dataDir);
+    let shown = defs;
+    if (positionals[0]) {
+      shown = defs.filter((d) => d.name === positionals[0].replace(/^--/, ''));
+      if (!shown.length) throw new CliError(`NAME: unknown setting "${positionals[0]}" (allowed: ${defs.map((d) => d.name).join(', ')})`);
+    }
+    const rows = shown.map((d) => ({
+      name: d.name,
+      value: cfg[section][d.name] ?? d.default,
+      default: d.default,
+      changed: d.name in cfg[section],
+      apply: d.apply,
+      allowed: allowed(d),
+      exchange: d.exchange,
+    }));
+    if (values.json) {
+      ctx.stdout(JSON.stringify(rows, null, 2));
+      return 0;
+    }
+    const w = Math.max(...rows.map((r) => r.name.length)) + 2;
+    for (const r of rows) {
+      ctx.stdout(`${r.name.padEnd(w)}${String(r.value)}${r.changed ? `   (changed; default ${String(r.default)})` : ''}`);
+    }
+    return 0;
+  }
+
+  async function set(ctx: CliContext): Promise<number> {
+    const usage = `portcullis ${section} set --NAME VALUE ... (NAME one of: ${defs.map((d) => d.name).join(', ')})`;
+    const options = Object.fromEntries(defs.map((d) => [d.name, { type: 'string' as const }]));
+    const { values } = parse(ctx.args, options, usage);
+    const given = Object.entries(values).filter(([, v]) => v !== undefined) as Array<[string, string]>;
+    if (!given.length) throw new CliError(`missing setting (usage: ${usage})`);
+    const cfg = loadConfig(ctx.dataDir);
+    const updates: Record<string, SettingValue> = {};
+    for (const [name, raw] of given) {
+      const def = defs.find((d) => d.name === name)!;
+      updates[name] = validateSetting(def, raw);
+    }
+    for (const [name, value] of Object.entries(updates)) {
+      const def = defs.find((d) => d.name === name)!;
+      if (JSON.stringify(value) === JSON.stringify(validateSetting(def, def.default))) delete cfg[section][name];
+      else cfg[section][name] = value;
+    }
+    saveConfig(ctx.dataDir, cfg);
+    const running = readRunStatus(ctx.dataDir);
+    for (const name of Object.keys(updates)) {
+      const def = defs.find((d) => d.name === name)!;
+      const when = def.apply === 'live' ? (running ? 'applied by the running server on SIGHUP' : 'applies at start') : 'applies at the next restart';
+      ctx.stdout(`${name} = ${String(updates[name])} (${when})`);
+    }
+    return 0;
+  }
+
+  return { get, set };
+}

@@ -1,0 +1,61 @@
+/**
+ * The TLS policy, in one place: protocol versions, cipher suites, server preference, no
+ * renegotiation. Every TLS server and STARTTLS upgrade in Portcullis takes its options from here.
+ */
+import type * as tls from 'node:tls';
+
+export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/** TLS 1.2 suites: forward-secret (ECDHE) AEAD only, server order (ECDSA first, then RSA). */
+export const TLS12_CIPHERS: readonly string[] = [
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+];
+
+/** TLS 1.3 suites (all AEAD and forward-secret by design). */
+export const TLS13_CIPHERSUITES: readonly string[] = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+];
+
+export interface TlsPolicyOptions {
+  minVersion?: TlsMinVersion;
+}
+
+/** The policy part of server options (no certificate): merge with a secureContext or SNICallback. */
+export function tlsPolicyOptions(opts: TlsPolicyOptions = {}): tls.TlsOptions {
+  return {
+    minVersion: opts.minVersion ?? 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    // Node takes TLS 1.3 suites in the same list (it splits them out).
+    ciphers: [...TLS13_CIPHERSUITES, ...TLS12_CIPHERS].join(':'),
+    honorCipherOrder: true,
+    ecdhCurve: 'X25519:P-256:P-384',
+    // No session tickets keyed per process: keeps forward secrecy independent of process lifetime.
+    // (Session resumption still works within TLS 1.3 via PSK from the same context.)
+  };
+}
+
+/** Options for tls.createSecureContext: policy plus the key material. */
+export function secureContextOptions(key: string | Buffer, cert: string | Buffer, opts: TlsPolicyOptions = {}): tls.SecureContextOptions {
+  const p = tlsPolicyOptions(opts);
+  return {
+    key, cert,
+    minVersion: p.minVersion, maxVersion: p.maxVersion,
+    ciphers: p.ciphers, honorCipherOrder: p.honorCipherOrder,
+    ecdhCurve: p.ecdhCurve,
+  };
+}
+
+/**
+ * Applies per-socket policy once a server-side TLSSocket exists: client-initiated
+ * renegotiation is refused (TLS 1.2; TLS 1.3 has none).
+ */
+export function hardenTlsSocket(socket: tls.TLSSocket): void {
+  socket.disableRenegotiation();
+}
