@@ -71,7 +71,7 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
       backends['imap4-backend'] = createImapBackend({ mailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }) });
     } else if (!want('imap4-backend')) delete backends['imap4-backend'];
     if (want('pop3-backend') && !backends['pop3-backend']) {
-      backends['pop3-backend'] = createPop3Backend({ mailboxes, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }) });
+      backends['pop3-backend'] = createPop3Backend({ mailboxes, locks: store, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }) });
     } else if (!want('pop3-backend')) delete backends['pop3-backend'];
 
     // Frontends: (re)start when enabled state or bindings changed; stopping one closes its

@@ -129,16 +129,16 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
     const listenerInfo = { service: opts.service, kind: spec.kind, binding: info.binding };
 
     const handOver = (socket: net.Socket, tlsMode: 'none' | 'implicit'): void => {
+      if (socket.destroyed) {
+        release(key); // gone before it could be handed over
+        return;
+      }
       const conn = new SocketConnection({ socket, listener: listenerInfo, tlsMode, tls: opts.tls, logger: opts.logger, handshakeTimeoutMs });
       live.add(conn);
       conn.onClose(() => {
         live.delete(conn);
         release(key);
       });
-      if (socket.destroyed) {
-        conn.destroy();
-        return;
-      }
       try {
         opts.onConnection(conn);
       } catch (err) {

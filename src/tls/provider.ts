@@ -5,6 +5,7 @@
  */
 import * as tls from 'node:tls';
 import { makeSelfSigned } from './selfsigned.js';
+import type { CertStore, StoredCertificate } from './certstore.js';
 import { secureContextOptions, tlsPolicyOptions, type TlsPolicyOptions } from './policy.js';
 
 export interface TlsContextProvider {
@@ -32,4 +33,46 @@ export async function createTestTlsProvider(hostname = 'localhost', policy: TlsP
   const pair = await makeSelfSigned(hostname);
   const inner = createStaticTlsProvider(pair.certPem, pair.keyPem, policy);
   return { certPem: pair.certPem, serverOptions: () => inner.serverOptions() };
+}
+
+/**
+ * A provider over the certificate store: the configured name picks the default certificate,
+ * SNI picks per connection among all stored ones. Asked afresh for every connection, so a
+ * certificate replaced in the store reaches new connections while old ones continue.
+ */
+export function createStoreTlsProvider(store: CertStore, certificateName: () => string, policy: TlsPolicyOptions = {}): TlsContextProvider {
+  const contexts = new Map<string, tls.SecureContext>();
+  const contextFor = (c: StoredCertificate): tls.SecureContext => {
+    const key = `${c.info.name}/${c.info.fingerprint}`;
+    let ctx = contexts.get(key);
+    if (!ctx) {
+      ctx = tls.createSecureContext(secureContextOptions(c.keyPem, c.certPem, policy));
+      for (const k of contexts.keys()) if (k.startsWith(`${c.info.name}/`)) contexts.delete(k);
+      contexts.set(key, ctx);
+    }
+    return ctx;
+  };
+  const fallback = (): StoredCertificate => {
+    const name = certificateName();
+    const c = store.select(name) ?? store.get(name) ?? store.select('');
+    if (!c) throw new Error(`no certificate for "${name || 'the default name'}" in ${store.dir} (run: portcullis cert new-self-signed or cert import)`);
+    return c;
+  };
+  return {
+    serverOptions(): tls.TlsOptions {
+      const base = fallback();
+      return {
+        ...tlsPolicyOptions(policy),
+        secureContext: contextFor(base),
+        SNICallback: (servername, cb) => {
+          try {
+            const picked = (servername ? store.select(servername) : null) ?? base;
+            cb(null, contextFor(picked));
+          } catch (err) {
+            cb(err as Error);
+          }
+        },
+      };
+    },
+  };
 }

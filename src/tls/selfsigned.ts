@@ -3,6 +3,7 @@
  * SHA-256, SANs for the host name, "localhost" and 127.0.0.1 / ::1.
  */
 import { webcrypto, randomBytes } from 'node:crypto';
+import './reflect-metadata.js';
 import * as x509 from '@peculiar/x509';
 
 type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];

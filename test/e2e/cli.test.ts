@@ -122,3 +122,11 @@ test('unknown commands and flags are one-line errors with exit 2', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
 });
+
+test('a binding already used by another listener is refused', () => {
+  const before = configText();
+  const r = cli(dataDir, ['pop', 'set', '--ssl-bindings', '0.0.0.0:993']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /ssl-bindings: 0.0.0.0:993 is already used by imap ssl-bindings/);
+  assert.equal(configText(), before);
+});

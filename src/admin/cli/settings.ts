@@ -5,7 +5,7 @@
  */
 import { CliError, type CliContext } from './errors.js';
 import { parse } from './args.js';
-import { loadConfig, saveConfig, validateSetting } from '../../config/config.js';
+import { checkBindingConflicts, loadConfig, saveConfig, validateSetting } from '../../config/config.js';
 import { SETTINGS_SECTIONS, type SectionName, type SettingDef, type SettingValue } from '../../config/schema.js';
 import { readRunStatus } from '../runstate.js';
 
@@ -69,6 +69,7 @@ export function settingsCommands(section: SectionName) {
       if (JSON.stringify(value) === JSON.stringify(validateSetting(def, def.default))) delete cfg[section][name];
       else cfg[section][name] = value;
     }
+    checkBindingConflicts(cfg);
     saveConfig(ctx.dataDir, cfg);
     const running = readRunStatus(ctx.dataDir);
     for (const name of Object.keys(updates)) {

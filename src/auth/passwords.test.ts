@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { hashPassword, hashScheme, needsRehash, shaCrypt, verifyPassword } from './passwords.js';
+
+test('new hashes are argon2id at or above the OWASP minimum and verify', async () => {
+  const h = await hashPassword('correct horse');
+  const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(h);
+  assert.ok(m, h);
+  assert.ok(Number(m[1]) >= 19456 && Number(m[2]) >= 2 && Number(m[3]) >= 1);
+  assert.equal(await verifyPassword(h, 'correct horse'), true);
+  assert.equal(await verifyPassword(h, 'correct horsE'), false);
+  assert.equal(await verifyPassword(`{ARGON2ID}${h}`, 'correct horse'), true);
+  assert.equal(needsRehash(h), false);
+  assert.equal(needsRehash(`{ARGON2ID}${h}`), true);
+});
+
+test('weaker argon2id parameters need a rehash', () => {
+  assert.equal(needsRehash('$argon2id$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA'), true);
+});
+
+test('SHA-crypt matches the reference vectors (Drepper spec / openssl passwd)', () => {
+  assert.equal(shaCrypt('sha512', 'Hello world!', '$6$saltstring'),
+    '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1');
+  assert.equal(shaCrypt('sha256', 'Hello world!', '$5$saltstring'),
+    '$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5');
+  assert.equal(shaCrypt('sha512', 'Hello world!', '$6$rounds=10000$saltstringsaltstring'),
+    '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.');
+  assert.equal(shaCrypt('sha256', 'Hello world!', '$5$rounds=10000$saltstringsaltstring'),
+    '$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA');
+  assert.equal(shaCrypt('sha512', 'This is just a test', '$6$toolongsaltstring'),
+    '$6$toolongsaltstrin$lQ8jolhgVRVhY4b5pZKaysCLi0QBxGoNeKQzQ3glMhwllF7oGDZxUhx1yxdYcz/e1JSbq3y6JMxxl8audkUEm0');
+});
+
+test('Dovecot-style imported hashes verify', async () => {
+  const sha512 = '{SHA512-CRYPT}$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1';
+  assert.equal(await verifyPassword(sha512, 'Hello world!'), true);
+  assert.equal(await verifyPassword(sha512, 'Hello world?'), false);
+  assert.equal(await verifyPassword('{SHA256-CRYPT}$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5', 'Hello world!'), true);
+  const salt = randomBytes(8);
+  const ssha = '{SSHA512}' + Buffer.concat([createHash('sha512').update('pässword').update(salt).digest(), salt]).toString('base64');
+  assert.equal(await verifyPassword(ssha, 'pässword'), true);
+  assert.equal(await verifyPassword(ssha, 'password'), false);
+  assert.equal(needsRehash(sha512), true);
+});
+
+test('unknown, weak or malformed schemes never verify', async () => {
+  assert.equal(await verifyPassword('{PLAIN}secret', 'secret'), false);
+  assert.equal(await verifyPassword('{MD5-CRYPT}$1$abc$xyz', 'secret'), false);
+  assert.equal(await verifyPassword('{SSHA512}', ''), false);
+  assert.equal(await verifyPassword('$argon2id$garbage', 'x'), false);
+  assert.equal(await verifyPassword('{BLF-CRYPT}$2y$05$abcdefghijklmnopqrstuu5YMK3Ct5Kd.6TcCbQ0zBgmR8jvh1hC', 'x'), false);
+  assert.equal(hashScheme('{blf-crypt}$2y$x').scheme, 'BLF-CRYPT');
+});
