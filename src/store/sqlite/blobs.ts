@@ -61,7 +61,7 @@ export class BlobFiles {
         return;
       }
     } catch { /* not there yet */ }
-    await mkdir(dir, { recursive: true });
+    const created = await mkdir(dir, { recursive: true }); // first directory created, if any
     const tmp = join(this.tmp, `${hash}.${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, 'wx', 0o640);
     try {
@@ -72,8 +72,11 @@ export class BlobFiles {
     }
     await rename(tmp, final);
     await fsyncDir(dir);
-    await fsyncDir(join(this.root, hash.slice(0, 2)));
-    await fsyncDir(this.root);
+    if (created) {
+      // New fan-out directories: their own entries must be durable too.
+      await fsyncDir(join(this.root, hash.slice(0, 2)));
+      await fsyncDir(this.root);
+    }
   }
 
   /** Synchronous variant, used inside a write transaction when a file vanished meanwhile. */

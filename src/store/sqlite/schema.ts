@@ -94,6 +94,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
 );
 `,
   },
+  {
+    version: 2,
+    description: 'small blobs stored inline in the blobs row (measured: see README.md)',
+    sql: 'ALTER TABLE blobs ADD COLUMN data BLOB;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

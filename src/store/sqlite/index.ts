@@ -1,0 +1,214 @@
+/**
+ * The embedded store: SQLite (better-sqlite3, WAL, synchronous=FULL) for metadata and
+ * content-addressed blob files for message bytes. Files: dir/mail.sqlite and dir/blobs/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { MailError } from '../../core/errors.js';
+import type { ParsedMessage } from '../../message/types.js';
+import { LocalChangeFeed } from '../local-feed.js';
+import { mergeRanges } from '../names.js';
+import type {
+  Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
+  SpecialUse, StoreFlagsResult, TextField, UidRange,
+} from '../store.js';
+import * as accounts from './accounts.js';
+import { BlobFiles, hashBlob } from './blobs.js';
+import { Ctx } from './context.js';
+import { checkIntegrity } from './integrity.js';
+import * as locks from './locks.js';
+import * as mailboxes from './mailboxes.js';
+import * as messages from './messages.js';
+import { openDatabase } from './schema.js';
+import { searchText } from './search.js';
+
+export const DB_FILE = 'mail.sqlite';
+const DEFAULT_BATCH = 500;
+const MAX_UID = 0xffffffff;
+
+/** Maps driver errors to MailError codes. */
+function mapError(err: unknown): MailError {
+  if (err instanceof MailError) return err;
+  const e = err as { code?: string; message?: string };
+  const code = String(e.code ?? '');
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new MailError('UNAVAILABLE', 'the store is busy, try again', { cause: err });
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new MailError('UNAVAILABLE', 'the store is out of disk space', { cause: err });
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new MailError('CORRUPTION', `store database damaged: ${e.message ?? code}`, { cause: err });
+  if (code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EROFS' || code === 'EIO') {
+    return new MailError('UNAVAILABLE', `the store cannot write: ${e.message ?? code}`, { cause: err });
+  }
+  return new MailError('SERVERBUG', `store failure: ${e.message ?? String(err)}`, { cause: err });
+}
+
+class SqliteStore implements MailStore {
+  readonly kind = 'sqlite';
+  private closed = false;
+
+  constructor(private readonly ctx: Ctx, readonly changes: ChangeFeed) {}
+
+  private async run<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.closed) throw new MailError('UNAVAILABLE', 'the store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
+  /** Removes unreferenced blobs after a change that dropped references; failures wait for the next pass. */
+  private gc(): void {
+    try {
+      if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get()) messages.collectGarbage(this.ctx);
+    } catch { /* retried after the next expunge */ }
+  }
+
+  createAccount(address: string, passwordHash: string | null): Promise<Account> {
+    return this.run(() => accounts.createAccount(this.ctx, address, passwordHash));
+  }
+  getAccount(address: string): Promise<Account | null> { return this.run(() => accounts.getAccount(this.ctx, address)); }
+  getAccountById(id: number): Promise<Account | null> { return this.run(() => accounts.getAccountById(this.ctx, id)); }
+  listAccounts(): Promise<Account[]> { return this.run(() => accounts.listAccounts(this.ctx)); }
+  updateAccount(id: number, patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes'>>): Promise<void> {
+    return this.run(() => accounts.updateAccount(this.ctx, id, patch));
+  }
+  deleteAccount(id: number): Promise<void> {
+    return this.run(() => {
+      this.ctx.write(() => {
+        if (!this.ctx.stmt('SELECT 1 FROM accounts WHERE id = ?').get(id)) throw new MailError('NONEXISTENT', 'no such account');
+        const ids = this.ctx.stmt('SELECT id FROM mailboxes WHERE account_id = ?').pluck().all(id) as number[];
+        for (const mb of ids) messages.deleteMailboxRows(this.ctx, mb);
+        this.ctx.stmt('DELETE FROM subscriptions WHERE account_id = ?').run(id);
+        this.ctx.stmt('DELETE FROM accounts WHERE id = ?').run(id);
+      });
+      this.gc();
+    });
+  }
+  usedBytes(accountId: number): Promise<number> { return this.run(() => accounts.usedBytes(this.ctx, accountId)); }
+
+  listMailboxes(accountId: number): Promise<MailboxInfo[]> { return this.run(() => mailboxes.listMailboxes(this.ctx, accountId)); }
+  getMailbox(accountId: number, name: string): Promise<MailboxInfo | null> { return this.run(() => mailboxes.getMailbox(this.ctx, accountId, name)); }
+  getMailboxById(mailboxId: number): Promise<MailboxInfo | null> { return this.run(() => mailboxes.getMailboxById(this.ctx, mailboxId)); }
+  createMailbox(accountId: number, name: string, specialUse?: SpecialUse | null): Promise<MailboxInfo> {
+    return this.run(() => mailboxes.createMailbox(this.ctx, accountId, name, specialUse ?? null));
+  }
+  deleteMailbox(mailboxId: number): Promise<void> {
+    return this.run(() => {
+      this.ctx.write(() => {
+        if (!this.ctx.stmt('SELECT 1 FROM mailboxes WHERE id = ?').get(mailboxId)) throw new MailError('NONEXISTENT', 'no such mailbox');
+        messages.deleteMailboxRows(this.ctx, mailboxId);
+      });
+      this.gc();
+    });
+  }
+  renameMailbox(mailboxId: number, newName: string): Promise<void> { return this.run(() => mailboxes.renameMailbox(this.ctx, mailboxId, newName)); }
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    return this.run(() => mailboxes.setSubscribed(this.ctx, accountId, name, subscribed));
+  }
+  listSubscriptions(accountId: number): Promise<string[]> { return this.run(() => mailboxes.listSubscriptions(this.ctx, accountId)); }
+
+  append(mailboxId: number, input: AppendInput): Promise<AppendResult> {
+    return this.run(async () => {
+      if (!Buffer.isBuffer(input.raw)) throw new MailError('BADINPUT', 'message must be bytes');
+      const hash = hashBlob(input.raw);
+      const inline = input.raw.length <= messages.INLINE_MAX_BYTES;
+      if (!inline) await this.ctx.blobs.write(hash, input.raw); // durable before the row commits
+      return messages.appendMessage(this.ctx, mailboxId, hash, input.raw, input.parsed, input.flags ?? [], input.internalDate ?? new Date(), inline);
+    });
+  }
+  listUids(mailboxId: number): Promise<Uint32Array> { return this.run(() => messages.listUids(this.ctx, mailboxId)); }
+
+  async *fetchRecords(mailboxId: number, ranges: UidRange[], batchSize = DEFAULT_BATCH): AsyncIterable<MessageRecord[]> {
+    const size = Math.max(1, Math.min(Math.floor(batchSize) || DEFAULT_BATCH, 10_000));
+    for (const r of mergeRanges(ranges)) {
+      let from = r.from;
+      const to = Number.isFinite(r.to) ? r.to : MAX_UID;
+      while (from <= to) {
+        // One short query per batch: no cursor stays open while the consumer awaits.
+        const page = await this.run(() => messages.fetchPage(this.ctx, mailboxId, from, to, size));
+        if (page.length === 0) break;
+        yield page;
+        if (page.length < size) break;
+        from = page[page.length - 1]!.uid + 1;
+      }
+    }
+  }
+
+  getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.ctx, mailboxId, uid)); }
+  /** The inline bytes of a blob, or null when it lives in a file (or does not exist). */
+  private inlineBlob(blobId: string): Buffer | null {
+    if (this.closed) throw new MailError('UNAVAILABLE', 'the store is closed');
+    return (this.ctx.stmt('SELECT data FROM blobs WHERE hash = ? AND data IS NOT NULL').pluck().get(blobId) as Buffer | undefined) ?? null;
+  }
+  readBlob(blobId: string, start?: number, end?: number): Promise<Buffer> {
+    return this.run(() => {
+      const data = this.inlineBlob(blobId);
+      if (!data) return this.ctx.blobs.read(blobId, start, end);
+      const s = Math.max(0, Math.min(start ?? 0, data.length));
+      return data.subarray(s, Math.max(s, Math.min(end ?? data.length, data.length)));
+    });
+  }
+  streamBlob(blobId: string, start?: number, end?: number): NodeJS.ReadableStream {
+    let data: Buffer | null;
+    try {
+      data = this.inlineBlob(blobId);
+    } catch (err) {
+      const r = new Readable({ read() {} });
+      process.nextTick(() => r.destroy(mapError(err)));
+      return r;
+    }
+    if (!data) return this.ctx.blobs.stream(blobId, start, end);
+    const s = Math.max(0, Math.min(start ?? 0, data.length));
+    const e = Math.max(s, Math.min(end ?? data.length, data.length));
+    return Readable.from(e > s ? [data.subarray(s, e)] : []);
+  }
+  storeFlags(mailboxId: number, uids: number[], op: FlagOp, flags: string[], unchangedSince?: number): Promise<StoreFlagsResult> {
+    return this.run(() => messages.storeFlags(this.ctx, mailboxId, uids, op, flags, unchangedSince));
+  }
+  copy(srcMailboxId: number, uids: number[], dstMailboxId: number): Promise<CopyResult> {
+    return this.run(() => messages.copyMessages(this.ctx, srcMailboxId, uids, dstMailboxId, false));
+  }
+  move(srcMailboxId: number, uids: number[], dstMailboxId: number): Promise<CopyResult> {
+    return this.run(() => {
+      const r = messages.copyMessages(this.ctx, srcMailboxId, uids, dstMailboxId, true);
+      this.gc();
+      return r;
+    });
+  }
+  expunge(mailboxId: number, uids?: number[]): Promise<number[]> {
+    return this.run(() => {
+      const r = messages.expunge(this.ctx, mailboxId, uids);
+      if (r.length > 0) this.gc();
+      return r;
+    });
+  }
+  changesSince(mailboxId: number, modseq: number): Promise<Changes> { return this.run(() => messages.changesSince(this.ctx, mailboxId, modseq)); }
+  claimRecent(mailboxId: number): Promise<number> { return this.run(() => messages.claimRecent(this.ctx, mailboxId)); }
+  searchText(mailboxId: number, field: TextField, value: string): Promise<Set<number>> {
+    return this.run(() => searchText(this.ctx, mailboxId, field, value));
+  }
+
+  tryLock(name: string, holder: string, ttlMs: number): Promise<boolean> { return this.run(() => locks.tryLock(this.ctx, name, holder, ttlMs)); }
+  renewLock(name: string, holder: string, ttlMs: number): Promise<boolean> { return this.run(() => locks.renewLock(this.ctx, name, holder, ttlMs)); }
+  unlock(name: string, holder: string): Promise<void> { return this.run(() => locks.unlock(this.ctx, name, holder)); }
+
+  checkIntegrity(): Promise<string[]> { return this.run(() => checkIntegrity(this.ctx)); }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.db.close();
+  }
+}
+
+export async function openSqliteStore(dir: string, opts: { feed?: ChangeFeed } = {}): Promise<MailStore> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new MailError('UNAVAILABLE', `cannot create store directory ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const blobs = new BlobFiles(dir);
+  const db = openDatabase(join(dir, DB_FILE));
+  return new SqliteStore(new Ctx(db, blobs), opts.feed ?? new LocalChangeFeed());
+}
