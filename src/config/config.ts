@@ -32,6 +32,13 @@ export interface ProtocolSettings {
   authenticatedConnectionTimeout: number;
   preAuthenticatedConnectionTimeout: number;
   protocolLogEnabled: boolean;
+  logFileRollOverSettings: 'Hourly' | 'Daily' | 'Weekly' | 'Monthly';
+  /** Bytes; 0: roll over by time only. */
+  logPerFileSizeQuota: number;
+  /** Days; 0: no age limit. */
+  protocolLogMaxAge: number;
+  /** Bytes; 0: no size limit. */
+  protocolLogMaxDirectorySize: number;
   enableExactRfc822Size: boolean;
   proxyTargetPort: number;
 }
@@ -170,7 +177,26 @@ export function validateConfig(raw: unknown): ConfigFile {
       cfg[section][name] = validateSetting(def, value);
     }
   }
+  checkBindingConflicts(cfg);
   return cfg;
+}
+
+/** Two listeners may not share an address and port (port 0, "any free port", never clashes). */
+export function checkBindingConflicts(cfg: ConfigFile): void {
+  const seen = new Map<string, string>();
+  for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
+    for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings']) {
+      const def = SETTINGS_SECTIONS[section].find((d) => d.name === setting)!;
+      for (const b of parseBindings(String(cfg[section][setting] ?? def.default), setting)) {
+        if (b.port === 0) continue;
+        const key = formatBinding(b);
+        const here = `${section} ${setting}`;
+        const other = seen.get(key);
+        if (other) throw new ConfigError(`${setting}: ${key} is already used by ${other} (allowed: an address:port no other listener uses)`);
+        seen.set(key, here);
+      }
+    }
+  }
 }
 
 /** Writes the config atomically (temp file, fsync, rename). */

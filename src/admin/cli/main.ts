@@ -19,7 +19,9 @@ commands:
   pop get [--json]  | pop set --PARAM VALUE ...
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
   cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
-  deliver --to ADDRESS [--mailbox NAME] < message`;
+  deliver --to ADDRESS [--mailbox NAME] < message
+  logs insecure-logins|failed-logins [--protocol imap4|pop3|smtp] [--since T] [--json]
+  analyze [--json]                   check the configuration; exit 0 when nothing is at warning or worse`;
 
 const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> = {
   init: async () => (await import('./init.js')).initCommand,
@@ -30,6 +32,8 @@ const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> =
   user: async () => (await import('./user.js')).userCommands,
   cert: async () => (await import('./cert.js')).certCommands,
   deliver: async () => (await import('./deliver.js')).deliverCommand,
+  logs: async () => (await import('./logs.js')).logsCommands,
+  analyze: async () => (await import('./analyze.js')).analyzeCommand,
 };
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -90,6 +94,9 @@ function fail(err: unknown): number {
   process.stderr.write(`portcullis: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return 1;
 }
+
+// Everything the CLI and the server create in the data dir is private to the service user.
+process.umask(0o077);
 
 runCli(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, worstSeverity, isLoopback, type AnalyzerInput, type CertificateFacts, type Finding, type ProtocolFacts } from './analyzer.js';
+import { defaultConfig } from '../config/config.js';
+import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from '../tls/policy.js';
+
+const NOW = new Date('2024-06-01T00:00:00Z');
+const DAY = 86_400_000;
+const any4 = (port: number) => ({ host: '0.0.0.0', port });
+const any6 = (port: number) => ({ host: '::', port });
+
+function proto(protocol: 'imap4' | 'pop3', over: Partial<ProtocolFacts> = {}): ProtocolFacts {
+  const imap = protocol === 'imap4';
+  return {
+    protocol, section: imap ? 'imap' : 'pop', frontend: protocol, backend: imap ? 'imap4-backend' : 'pop3-backend',
+    loginType: 'SecureLogin', sslBindings: [any4(imap ? 993 : 995), any6(imap ? 993 : 995)],
+    cleartextBindings: [any4(imap ? 143 : 110), any6(imap ? 143 : 110)],
+    certificateSetting: 'x509-certificate-name', certificateName: '', selectedCertificate: 'mail.example.org',
+    protocolLog: { enabled: false, maxAgeDays: 30, maxTotalBytes: 1024 ** 3 }, ...over,
+  };
+}
+
+function cert(over: Partial<CertificateFacts> = {}): CertificateFacts {
+  return {
+    name: 'mail.example.org', subjectAltNames: ['mail.example.org', 'localhost', '127.0.0.1'], notAfter: new Date(NOW.getTime() + 365 * DAY),
+    selfSigned: true, keyType: 'ECDSA P-256', keySize: 256, signatureHash: 'SHA-256', inUseBy: ['imap4', 'pop3'], ...over,
+  };
+}
+
+/** What `portcullis init --hostname mail.example.org` leaves behind. */
+function freshInit(): AnalyzerInput {
+  return {
+    hostname: 'mail.example.org', services: defaultConfig('mail.example.org').services,
+    protocols: [proto('imap4'), proto('pop3')], certificates: [cert()],
+    tls: { minVersion: 'TLSv1.2', ciphers: [...TLS13_CIPHERSUITES, ...TLS12_CIPHERS] },
+    paths: [{ path: '/srv/data', mode: 0o700 }, { path: '/srv/data/certs/mail.example.org.json', mode: 0o600 }],
+    dataDir: '/srv/data', freeDiskBytes: 50 * 1024 ** 3, bruteForceProtection: true, lmtpHosts: ['127.0.0.1'], adminBindings: null, now: NOW,
+  };
+}
+
+function find(findings: Finding[], id: string): Finding {
+  const f = findings.find((x) => x.id === id);
+  assert.ok(f, `no finding ${id} in ${findings.map((x) => x.id).join(' ')}`);
+  return f;
+}
+
+test('fresh init: warnings (self-signed certificate), no fails', () => {
+  const findings = analyze(freshInit());
+  assert.equal(worstSeverity(findings), 'warning');
+  assert.deepEqual(findings.filter((f) => f.severity === 'fail'), []);
+  const selfSigned = find(findings, 'certificate.self-signed.mail.example.org');
+  assert.equal(selfSigned.severity, 'warning');
+  assert.match(selfSigned.fix ?? '', /^portcullis cert import --cert CHAIN\.pem --key KEY\.pem/);
+  assert.equal(find(findings, 'login-type.imap4').severity, 'pass');
+  assert.equal(find(findings, 'services.none').severity, 'info');
+  const ids = findings.map((f) => f.id);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+  for (const f of findings) {
+    assert.ok(['pass', 'info', 'warning', 'fail'].includes(f.severity));
+    if (f.severity === 'warning' || f.severity === 'fail') assert.ok(f.fix === null || f.fix.length > 0);
+  }
+});
+
+test('good setup: CA certificate, SecureLogin, paired services, limits: nothing at warning or worse', () => {
+  const input = freshInit();
+  input.certificates = [cert({ selfSigned: false, subjectAltNames: ['mail.example.org'] })];
+  input.services = { ...input.services, imap4: 'Automatic', 'imap4-backend': 'Automatic' };
+  input.protocols = [proto('imap4', { cleartextBindings: [], protocolLog: { enabled: true, maxAgeDays: 30, maxTotalBytes: 1024 ** 3 } }), proto('pop3', { cleartextBindings: [] })];
+  const findings = analyze(input);
+  assert.deepEqual(findings.filter((f) => f.severity === 'warning' || f.severity === 'fail'), []);
+  assert.equal(worstSeverity(findings), 'info'); // pop3 disabled: info
+  assert.equal(find(findings, 'services.imap4').severity, 'pass');
+  assert.equal(find(findings, 'protocol-log.imap4').severity, 'pass');
+});
+
+test('insecure setup: every problem is a fail with the command that fixes it', () => {
+  const input = freshInit();
+  input.protocols = [
+    proto('imap4', { loginType: 'PlainTextLogin', certificateName: 'imap.example.org', selectedCertificate: null, protocolLog: { enabled: true, maxAgeDays: 0, maxTotalBytes: 0 } }),
+    proto('pop3', { loginType: 'PlainTextLogin', cleartextBindings: [{ host: '127.0.0.1', port: 110 }], sslBindings: [] }),
+  ];
+  input.certificates = [cert({ name: 'old', selfSigned: false, keyType: 'RSA', keySize: 1024, signatureHash: 'SHA-1', notAfter: new Date(NOW.getTime() - DAY), inUseBy: ['pop3'] })];
+  input.protocols[1].selectedCertificate = 'old';
+  input.paths = [{ path: '/srv/data', mode: 0o755 }];
+  input.freeDiskBytes = 50 * 1024 ** 2;
+  input.lmtpHosts = ['0.0.0.0'];
+  input.services = { ...input.services, lmtp: 'Automatic', imap4: 'Automatic' };
+  const findings = analyze(input);
+  assert.equal(worstSeverity(findings), 'fail');
+  const expectFail = (id: string, fix: RegExp | null): void => {
+    const f = find(findings, id);
+    assert.equal(f.severity, 'fail', `${id}: ${f.title}`);
+    if (fix) assert.match(f.fix ?? '', fix, id);
+  };
+  expectFail('login-type.imap4', /^portcullis imap set --login-type SecureLogin$/);
+  expectFail('listeners.imap4', /^portcullis imap set --unencrypted-or-tls-bindings ""$/);
+  expectFail('certificate.name.imap4', /^portcullis cert import .*imap\.example\.org/);
+  expectFail('certificate.expiry.old', /^portcullis cert import/);
+  expectFail('certificate.key.old', null);
+  expectFail('certificate.signature.old', null);
+  expectFail('data-dir.permissions', /^chmod -R go-rwx \/srv\/data$/);
+  expectFail('disk.free', null);
+  expectFail('listeners.lmtp', /^portcullis lmtp set --bindings 127\.0\.0\.1:24$/);
+  // Loopback-only cleartext with PlainTextLogin: a warning, not a fail.
+  assert.equal(find(findings, 'login-type.pop3').severity, 'warning');
+  assert.equal(find(findings, 'listeners.pop3').severity, 'pass');
+  assert.equal(find(findings, 'protocol-log.imap4').severity, 'warning');
+  assert.match(find(findings, 'protocol-log.imap4').fix ?? '', /^portcullis imap set --protocol-log-max-directory-size \d+$/);
+  assert.equal(find(findings, 'services.imap4').severity, 'warning');
+  assert.equal(find(findings, 'services.imap4').fix, 'portcullis service enable imap4-backend');
+});
+
+test('login type: PlainTextLogin without a cleartext binding is a warning; PlainTextAuthentication is info', () => {
+  const input = freshInit();
+  input.protocols = [proto('imap4', { loginType: 'PlainTextLogin', cleartextBindings: [] }), proto('pop3', { loginType: 'PlainTextAuthentication' })];
+  const findings = analyze(input);
+  assert.equal(find(findings, 'login-type.imap4').severity, 'warning');
+  assert.equal(find(findings, 'login-type.pop3').severity, 'info');
+  assert.equal(find(findings, 'listeners.pop3').severity, 'info');
+});
+
+test('certificate expiry thresholds: 60/30 days warning, 7 days and expired fail', () => {
+  const at = (days: number): Finding['severity'] => {
+    const input = freshInit();
+    input.certificates = [cert({ selfSigned: false, notAfter: new Date(NOW.getTime() + days * DAY) })];
+    return find(analyze(input), 'certificate.expiry.mail.example.org').severity;
+  };
+  assert.equal(at(90), 'pass');
+  assert.equal(at(59), 'warning');
+  assert.equal(at(29), 'warning');
+  assert.equal(at(6), 'fail');
+  assert.equal(at(-1), 'fail');
+});
+
+test('certificate that does not name the host is a warning; an unused expired one only info; none at all fails', () => {
+  const input = freshInit();
+  input.certificates = [cert({ subjectAltNames: ['other.example.net'], selfSigned: false }), cert({ name: 'stale', inUseBy: [], notAfter: new Date(NOW.getTime() - DAY) })];
+  const findings = analyze(input);
+  assert.equal(find(findings, 'certificate.name.imap4').severity, 'warning');
+  assert.equal(find(findings, 'certificate.expiry.stale').severity, 'info');
+  assert.equal(find(findings, 'certificate.expiry.stale').fix, 'portcullis cert remove stale');
+
+  const none = freshInit();
+  none.certificates = [];
+  none.protocols = none.protocols.map((p) => ({ ...p, selectedCertificate: null }));
+  const f = analyze(none);
+  assert.equal(find(f, 'certificate.present').severity, 'fail');
+  assert.equal(find(f, 'certificate.present').fix, 'portcullis cert new-self-signed --hostname mail.example.org');
+});
+
+test('TLS policy: old versions and weak suites fail; low disk warns; enabled service without bindings warns', () => {
+  const input = freshInit();
+  input.tls = { minVersion: 'TLSv1', ciphers: ['ECDHE-RSA-AES128-GCM-SHA256', 'AES128-SHA', 'ECDHE-RSA-DES-CBC3-SHA'] };
+  input.freeDiskBytes = 500 * 1024 ** 2;
+  input.services = { ...input.services, pop3: 'Automatic', 'pop3-backend': 'Automatic' };
+  input.protocols[1] = proto('pop3', { sslBindings: [], cleartextBindings: [] });
+  const findings = analyze(input);
+  assert.equal(find(findings, 'tls.versions').severity, 'fail');
+  const ciphers = find(findings, 'tls.ciphers');
+  assert.equal(ciphers.severity, 'fail');
+  assert.match(ciphers.detail, /AES128-SHA, ECDHE-RSA-DES-CBC3-SHA/);
+  assert.doesNotMatch(ciphers.detail, /AES128-GCM/);
+  assert.equal(find(findings, 'disk.free').severity, 'warning');
+  assert.equal(find(findings, 'listeners.pop3').severity, 'warning');
+});
+
+test('isLoopback', () => {
+  for (const h of ['127.0.0.1', '127.0.0.3', '::1', '[::1]', 'localhost']) assert.equal(isLoopback(h), true, h);
+  for (const h of ['0.0.0.0', '::', '192.0.2.1', 'mail.example.org', '128.0.0.1']) assert.equal(isLoopback(h), false, h);
+});

@@ -1,0 +1,237 @@
+/**
+ * Per-protocol command logs in the Exchange protocol-log CSV layout, plus tls, authMech and
+ * secure columns. Rows are queued in memory and appended asynchronously in batches, so a
+ * session never waits on the disk. Credentials are masked here, whatever the caller passed.
+ * Roll-over by time or size; after each roll-over the oldest files beyond the age or total-size
+ * limit are deleted (never the current one).
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../core/log.js';
+import type { ProtocolSettings } from '../config/config.js';
+import { applyRetention, hourKey, listLogFiles, periodStart, type RollOver } from './log-files.js';
+import { sanitiseUser, type ProtocolLog, type ProtocolLogRow } from './types.js';
+
+export const PROTOCOL_LOG_FIELDS = [
+  'dateTime', 'sessionId', 'seqNumber', 'sIp', 'cIp', 'user', 'duration', 'rqsize', 'rpsize',
+  'command', 'parameters', 'context', 'tls', 'authMech', 'secure',
+] as const;
+
+/** Longest parameters value kept; longer ones are cut (an APPEND line is not worth megabytes). */
+export const MAX_PARAMETERS = 1024;
+/** Most rows queued while the disk is slow; beyond it rows are dropped and counted. */
+const MAX_QUEUED = 100_000;
+
+export interface ProtocolLogOptions {
+  dir: string;
+  /** "imap4", "pop3", "smtp": the file prefix is its upper case (IMAP4yyyyMMddHH-N.LOG). */
+  protocol: string;
+  enabled: () => boolean;
+  rollOver: RollOver;
+  /** With a time roll-over: also start a new file when one would grow beyond this; 0/absent: never. */
+  maxFileBytes?: number;
+  /** 0: no age limit. */
+  maxAgeDays: number;
+  /** 0: no size limit. */
+  maxTotalBytes: number;
+  now?: () => Date;
+  logger?: Logger;
+  version?: string;
+}
+
+/** Where a protocol's logs live: DATA_DIR/logs/<protocol> (imap4, pop3, smtp). */
+export function protocolLogDir(dataDir: string, protocol: string): string {
+  return join(dataDir, 'logs', protocol.toLowerCase());
+}
+
+/** Quotes one CSV field when needed; control characters become visible escapes. */
+export function csvField(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const v = value.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return /[",]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Reads one IMAP/POP3 argument token (quoted string or atom) from the start of `s`. */
+function firstToken(s: string): { token: string; rest: string } {
+  if (s.startsWith('"')) {
+    let i = 1;
+    while (i < s.length && s[i] !== '"') i += s[i] === '\\' ? 2 : 1;
+    return { token: s.slice(0, Math.min(i + 1, s.length)), rest: s.slice(i + 1).trimStart() };
+  }
+  const sp = s.indexOf(' ');
+  return sp < 0 ? { token: s, rest: '' } : { token: s.slice(0, sp), rest: s.slice(sp + 1).trimStart() };
+}
+
+/**
+ * The parameters as they may be logged. LOGIN keeps the user name; AUTH/AUTHENTICATE keep the
+ * mechanism name; PASS and SASL continuation lines ("*SASL*") keep nothing.
+ */
+export function maskParameters(command: string, parameters: string): string {
+  const cmd = command.toUpperCase();
+  if (parameters === '') return '';
+  switch (cmd) {
+    case 'PASS':
+    case '*SASL*':
+      return '***';
+    case 'LOGIN': {
+      const { token } = firstToken(parameters);
+      return `${token} ***`;
+    }
+    case 'AUTH':
+    case 'AUTHENTICATE': {
+      const { token, rest } = firstToken(parameters);
+      const mech = /^[A-Za-z0-9_-]{1,40}$/.test(token) ? token : '***';
+      if (mech === '***') return '***';
+      return rest ? `${mech} ***` : mech;
+    }
+    default:
+      return parameters;
+  }
+}
+
+export function formatRow(row: ProtocolLogRow): string {
+  let params = maskParameters(row.command, row.parameters);
+  if (params.length > MAX_PARAMETERS) params = params.slice(0, MAX_PARAMETERS) + '…';
+  const cells = [
+    row.dateTime.toISOString(), row.sessionId, String(row.seqNumber), row.sIp, row.cIp, sanitiseUser(row.user),
+    String(Math.max(0, Math.round(row.duration))), String(row.rqsize), String(row.rpsize),
+    row.command, params, row.context, row.tls, row.authMech, row.secure ? 'true' : 'false',
+  ];
+  return cells.map(csvField).join(',') + '\r\n';
+}
+
+function header(protocol: string, version: string, created: Date): string {
+  return [
+    '#Software: Portcullis',
+    `#Version: ${version}`,
+    `#Log-type: ${protocol.toUpperCase()} Protocol Log`,
+    `#Date: ${created.toISOString()}`,
+    `#Fields: ${PROTOCOL_LOG_FIELDS.join(',')}`,
+  ].join('\r\n') + '\r\n';
+}
+
+/** The file-name pattern of one protocol's logs: PREFIX + yyyyMMddHH + '-' + N + '.LOG'. */
+export function protocolLogPattern(protocol: string): RegExp {
+  const prefix = protocol.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return new RegExp(`^${prefix}(\\d{10})-(\\d+)\\.LOG$`);
+}
+
+/** Protocol-log options from a protocol's settings (log-file-roll-over-settings and friends). */
+export function protocolLogLimits(s: Pick<ProtocolSettings, 'logFileRollOverSettings' | 'logPerFileSizeQuota' | 'protocolLogMaxAge' | 'protocolLogMaxDirectorySize'>): Pick<ProtocolLogOptions, 'rollOver' | 'maxFileBytes' | 'maxAgeDays' | 'maxTotalBytes'> {
+  return {
+    rollOver: (s.logFileRollOverSettings ?? 'Daily').toLowerCase() as RollOver,
+    maxFileBytes: s.logPerFileSizeQuota ?? 0,
+    maxAgeDays: s.protocolLogMaxAge ?? 0,
+    maxTotalBytes: s.protocolLogMaxDirectorySize ?? 0,
+  };
+}
+
+interface Queued { time: Date; line: string }
+interface CurrentFile { name: string; periodKey: string; size: number }
+
+export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
+  const now = opts.now ?? (() => new Date());
+  const prefix = opts.protocol.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const pattern = protocolLogPattern(opts.protocol);
+  const timed = typeof opts.rollOver === 'string';
+  const sizeLimit = typeof opts.rollOver === 'object' ? Math.max(1, opts.rollOver.sizeBytes) : Math.max(0, opts.maxFileBytes ?? 0);
+  let queue: Queued[] = [];
+  let draining: Promise<void> | null = null;
+  let current: CurrentFile | null = null;
+  let closed = false;
+  let dropped = 0;
+  let madeDir = false;
+
+  async function roll(time: Date): Promise<CurrentFile> {
+    if (!madeDir) {
+      await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+      madeDir = true;
+    }
+    const start = periodStart(time, opts.rollOver);
+    const key = hourKey(start);
+    // Never append to a file from an earlier run or period: the next free sequence number.
+    const existing = await listLogFiles(opts.dir, pattern);
+    const seq = 1 + existing.filter((f) => hourKey(f.start) === key).reduce((m, f) => Math.max(m, f.seq), 0);
+    const name = `${prefix}${key}-${seq}.LOG`;
+    const text = header(prefix, opts.version ?? '0.1.0', time);
+    await appendFile(join(opts.dir, name), text, { mode: 0o600 });
+    const file = { name, periodKey: key, size: Buffer.byteLength(text) };
+    const deleted = await applyRetention(opts.dir, pattern, { maxAgeDays: opts.maxAgeDays, maxTotalBytes: opts.maxTotalBytes }, name, time, opts.rollOver);
+    if (deleted.length) opts.logger?.info('protocol-log.retention', { protocol: opts.protocol, deleted });
+    return file;
+  }
+
+  function needsRoll(file: CurrentFile | null, q: Queued, bytes: number): boolean {
+    if (!file) return true;
+    if (sizeLimit && file.size + bytes > sizeLimit) return true;
+    return timed && hourKey(periodStart(q.time, opts.rollOver)) !== file.periodKey;
+  }
+
+  async function writeBatch(batch: Queued[]): Promise<void> {
+    let chunk = '';
+    const emit = async (): Promise<void> => {
+      if (chunk && current) await appendFile(join(opts.dir, current.name), chunk);
+      chunk = '';
+    };
+    for (const q of batch) {
+      const bytes = Buffer.byteLength(q.line);
+      if (needsRoll(current, q, bytes)) {
+        await emit();
+        current = await roll(q.time);
+      }
+      chunk += q.line;
+      current!.size += bytes;
+    }
+    await emit();
+  }
+
+  async function drain(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // gather a batch
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      try {
+        await writeBatch(batch);
+      } catch (err) {
+        current = null; // reopen (a fresh file) next time
+        opts.logger?.error('protocol-log.write-failed', { protocol: opts.protocol, err, rows: batch.length });
+      }
+    }
+    if (dropped) {
+      opts.logger?.warn('protocol-log.rows-dropped', { protocol: opts.protocol, rows: dropped });
+      dropped = 0;
+    }
+  }
+
+  function kick(): void {
+    if (draining) return;
+    draining = drain().finally(() => {
+      draining = null;
+      if (queue.length) kick();
+    });
+  }
+
+  async function flush(): Promise<void> {
+    while (draining || queue.length) {
+      if (!draining) kick();
+      await draining;
+    }
+  }
+
+  return {
+    write(row: ProtocolLogRow): void {
+      if (closed || !opts.enabled()) return;
+      if (queue.length >= MAX_QUEUED) {
+        dropped++;
+        return;
+      }
+      queue.push({ time: now(), line: formatRow(row) });
+      kick();
+    },
+    flush,
+    async close(): Promise<void> {
+      closed = true;
+      await flush();
+    },
+  };
+}
