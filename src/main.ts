@@ -18,6 +18,8 @@ import { clearRunStatus, writeRunStatus, type RunStatus, type ServiceStatus } fr
 import type { MailStore } from './store/store.js';
 import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
+import { createSecurityLog, securityLogDir } from './observe/security-log.js';
+import { loginEvent } from './observe/types.js';
 
 export interface Server {
   reload(): Promise<void>;
@@ -40,9 +42,11 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
   let cfg = loadConfig(dataDir);
   const store = await openStore(dataDir, cfg);
   const mailboxes = createMailboxService(store);
+  const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
   const auth = createAuthenticator({
     store,
     logger,
+    onAttempt: (c, attempt, outcome) => securityLog.record(loginEvent(c, attempt, outcome, { tlsMode: c.tlsMode })),
     loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: 'SecureLogin' }),
   });
   const tls = await openServerTls(dataDir, logger);
@@ -138,6 +142,7 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     async stop() {
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
       clearRunStatus(dataDir);
+      await securityLog.close();
       await store.close();
     },
   };

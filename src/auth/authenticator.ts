@@ -25,6 +25,8 @@ export interface AuthenticatorOptions {
   throttle?: FailureThrottle;
   /** How failure delays are waited for (tests pass a recorder). */
   delay?: (ms: number) => Promise<void>;
+  /** Told of every attempt, success or failure (the always-on security log). Must not throw. */
+  onAttempt?: (ctx: LoginContext, attempt: { username: string; mechanism: string }, outcome: { ok: true } | { ok: false; reason: AuthFailureReason }) => void;
 }
 
 const MAX_USERNAME = 320;
@@ -63,6 +65,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     };
     if (result === 'success' && !ctx.secure) log.warn('auth-insecure-login', fields);
     else log.info('auth', fields);
+    try {
+      opts.onAttempt?.(ctx, { username: attempt.username, mechanism: attempt.mechanism }, result === 'success' ? { ok: true } : { ok: false, reason: reason ?? 'credentials' });
+    } catch (err) {
+      log.error('auth-event-error', { err: err instanceof Error ? err : new Error(String(err)) });
+    }
   };
 
   const fail = (ctx: LoginContext, attempt: PasswordAttempt, reason: AuthFailureReason, message: string): AuthResult => {

@@ -22,6 +22,8 @@ export interface LoginContext {
   secure: boolean;
   tlsVersion: string | null;
   tlsCipher: string | null;
+  /** How the connection got TLS, when the caller knows (for the security log). */
+  tlsMode?: 'none' | 'starttls' | 'implicit';
 }
 
 export type AuthFailureReason =

@@ -217,7 +217,7 @@ export class LoginPhase {
     const conn = session.conn;
     const ctx: LoginContext = {
       protocol: 'pop3', sessionId: conn.sessionId, remoteAddress: conn.remoteAddress, localPort: conn.localPort,
-      secure: conn.tls !== null, tlsVersion: conn.tls?.version ?? null, tlsCipher: conn.tls?.cipher ?? null,
+      secure: conn.tls !== null, tlsVersion: conn.tls?.version ?? null, tlsCipher: conn.tls?.cipher ?? null, tlsMode: conn.tlsMode,
     };
     let result;
     try {

@@ -19,7 +19,7 @@ export interface CliResult {
 
 /** Runs the CLI synchronously against a data dir. */
 export function cli(dataDir: string, args: string[], input?: string | Buffer): CliResult {
-  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { input, encoding: 'buffer', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, '--data-dir', dataDir, ...args], { input: typeof input === 'string' ? Buffer.from(input) : input, timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 

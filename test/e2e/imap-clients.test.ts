@@ -38,14 +38,14 @@ function client(opts: { secure?: boolean; doSTARTTLS?: boolean } = { secure: tru
 const deliver = (subject: string, body = 'hello') =>
   cliOk(server.dataDir, ['deliver', '--to', user], `From: Ann <ann@example.test>\r\nTo: ${user}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@t>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n${body}\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQ=\r\n--b--\r\n`);
 
-test('a Thunderbird-like flow with imapflow over STARTTLS', async () => {
+test('a Thunderbird-like flow with imapflow over STARTTLS', { timeout: 60_000 }, async () => {
   deliver('first');
   deliver('second');
   const c = client({ secure: false, doSTARTTLS: true });
   await c.connect();
   assert.ok(c.secureConnection || (c as unknown as { _socket?: { encrypted?: boolean } })._socket?.encrypted !== false);
   const list = await c.list();
-  const byUse = Object.fromEntries(list.filter((m) => m.specialUse).map((m) => [m.specialUse, m.path]));
+  const byUse = Object.fromEntries(list.filter((m) => m.specialUse && m.specialUse !== '\\Inbox').map((m) => [m.specialUse, m.path]));
   assert.deepEqual(byUse, { '\\Drafts': 'Drafts', '\\Sent': 'Sent', '\\Trash': 'Trash', '\\Junk': 'Junk', '\\Archive': 'Archive' });
   const box = await c.mailboxOpen('INBOX');
   assert.equal(box.exists, 2);
@@ -71,25 +71,31 @@ test('a Thunderbird-like flow with imapflow over STARTTLS', async () => {
   await c.mailboxClose();
 });
 
-test('two sessions see each other\'s flag changes and expunges; IDLE is told of a delivery', async () => {
+test('two sessions see each other\'s flag changes and expunges; IDLE is told of a delivery', { timeout: 60_000 }, async () => {
+  deliver('for-two-sessions');
   const a = client();
   const b = client();
   await a.connect();
   await b.connect();
-  await a.mailboxOpen('INBOX');
+  const opened = await a.mailboxOpen('INBOX');
   await b.mailboxOpen('INBOX');
-  const flagsSeen = new Promise<void>((resolve) => b.on('flags', (ev) => { if (ev.flags.has('\\Answered')) resolve(); }));
-  await a.messageFlagsAdd('1', ['\\Answered']);
+  const n = opened.exists;
+  assert.ok(n >= 1);
+  const flagsSeen = new Promise<void>((resolve) => b.on('flags', (ev) => { if (ev.seq === n && ev.flags.has('\\Answered')) resolve(); }));
+  await a.messageFlagsAdd(String(n), ['\\Answered']);
   await b.noop();
   await flagsSeen;
   const existsSeen = new Promise<number>((resolve) => b.on('exists', (ev) => resolve(ev.count)));
-  await b.idle().catch(() => {}); // starts IDLE; resolves when it ends
-  deliver('third');
-  assert.equal(await existsSeen, 2);
-  const expungeSeen = new Promise<void>((resolve) => b.on('expunge', () => resolve()));
-  await a.messageDelete('2');
+  const idling = b.idle().catch(() => {}); // starts IDLE; settles when IDLE ends
+  deliver('during-idle');
+  assert.equal(await existsSeen, n + 1, 'IDLE reported the delivery');
+  const expungeSeen = new Promise<number>((resolve) => b.on('expunge', (ev) => resolve(ev.seq ?? -1)));
+  await a.noop(); // A learns of the delivery too
+  assert.equal((a.mailbox as { exists: number }).exists, n + 1);
+  await a.messageDelete(String(n + 1));
   await b.noop();
-  await expungeSeen;
+  assert.equal(await expungeSeen, n + 1);
+  await idling;
 });
 
 test('curl fetches a message over imaps and lists mailboxes', { skip: spawnSync('curl', ['--version']).error ? 'curl missing' : false }, () => {
@@ -109,7 +115,7 @@ test('curl fetches a message over imaps and lists mailboxes', { skip: spawnSync(
   assert.notEqual(plain.status, 0);
 });
 
-test('with imap4-backend disabled a correct login gets NO [UNAVAILABLE] and the frontend stays up', async () => {
+test('with imap4-backend disabled a correct login gets NO [UNAVAILABLE] and the frontend stays up', { timeout: 60_000 }, async () => {
   cliOk(server.dataDir, ['service', 'disable', 'imap4-backend']);
   await server.reload();
   const c = client();

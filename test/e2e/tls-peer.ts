@@ -6,7 +6,7 @@ export function peerCertificatePem(port: number, host = '127.0.0.1'): Promise<st
     const s = tls.connect({ host, port, rejectUnauthorized: false, servername: 'localhost' }, () => {
       const raw = s.getPeerCertificate().raw;
       s.destroy();
-      const b64 = raw.toString('base64').replace(/(.{64})/g, '$1\n');
+      const b64 = (raw.toString('base64').match(/.{1,64}/g) ?? []).join('\n');
       resolve(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`);
     });
     s.on('error', reject);

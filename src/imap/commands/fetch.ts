@@ -1,0 +1,177 @@
+/**
+ * FETCH / UID FETCH: every RFC 3501 data item, CONDSTORE (MODSEQ, CHANGEDSINCE) and QRESYNC
+ * (VANISHED). Structure comes from the indexer's stored records; body sections are byte ranges
+ * of the stored blob (streamed with backpressure when large); the result is written message by
+ * message, never buffered whole.
+ */
+import { ImapSyntaxError } from '../protocol/tokenizer.js';
+import { parseFetchItems, type BodyItem, type FetchItem } from '../protocol/fetch-items.js';
+import { encodeBodyStructure, encodeEnvelope, flagList } from '../protocol/encoder.js';
+import { formatDateTime } from '../protocol/dates.js';
+import { resolveSection, filterHeaderFields } from '../protocol/sections.js';
+import { formatSequenceSet, inRanges, resolveStar } from '../protocol/seqset.js';
+import type { MessageRecord } from '../../store/store.js';
+import type { ParsedMessage } from '../../message/types.js';
+import type { ImapSession } from '../session.js';
+import { ok, type CommandDescriptor } from './types.js';
+import { resolveRanges } from './resolve.js';
+
+/** Bodies larger than this are streamed from the blob store instead of read whole. */
+const STREAM_ABOVE = 256 * 1024;
+const BATCH = 200;
+
+function needsParsed(items: FetchItem[]): boolean {
+  return items.some((i) => (i.kind === 'simple' ? ['ENVELOPE', 'BODY', 'BODYSTRUCTURE'].includes(i.name) : i.section.path.length > 0 || i.section.spec !== ''));
+}
+
+export const fetch: CommandDescriptor = {
+  name: 'FETCH', states: ['selected'], uidForm: true, holdsExpunges: true,
+  async run({ uid, args, session }) {
+    const sel = session.selected!;
+    const set = args.sequenceSet();
+    const items = parseFetchItems(args.next('FETCH items'));
+    let changedSince: number | null = null;
+    let vanished = false;
+    if (args.peek()?.type === 'list') {
+      const mods = args.list('FETCH modifiers');
+      for (let i = 0; i < mods.length; i++) {
+        const m = mods[i];
+        const name = m.type === 'atom' ? m.value.toUpperCase() : '';
+        if (name === 'CHANGEDSINCE') {
+          const v = mods[++i];
+          if (!v || v.type !== 'atom' || !/^\d{1,20}$/.test(v.value)) throw new ImapSyntaxError('CHANGEDSINCE needs a mod-sequence');
+          changedSince = Number(v.value);
+        } else if (name === 'VANISHED') {
+          vanished = true;
+        } else {
+          throw new ImapSyntaxError(`Unknown FETCH modifier ${name.slice(0, 40)}`);
+        }
+      }
+    }
+    args.end();
+    if (vanished && (!uid || !session.qresync || changedSince === null)) {
+      throw new ImapSyntaxError('VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled');
+    }
+    const has = (name: string): boolean => items.some((i) => i.kind === 'simple' && i.name === name);
+    if (uid && !has('UID')) items.unshift({ kind: 'simple', name: 'UID' });
+    if (changedSince !== null && !has('MODSEQ')) items.push({ kind: 'simple', name: 'MODSEQ' });
+    if (has('MODSEQ')) session.condstore = true;
+    if (vanished && changedSince !== null) {
+      const ch = await session.mailboxes.changesSince(sel.id, changedSince);
+      const wanted = resolveStar(set, Math.max(sel.maxUid(), 1));
+      const gone = ch.expunged.filter((u) => inRanges(wanted, u));
+      if (gone.length) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet(gone)}`);
+    }
+    const ranges = resolveRanges(sel, set, uid);
+    if (!ranges.length) return ok('FETCH completed');
+    const parsedNeeded = needsParsed(items);
+    const setSeen = !sel.readOnly && items.some((i) => i.kind === 'body' && !i.peek);
+    for await (const records of session.mailboxes.fetchRecords(sel.id, ranges, BATCH)) {
+      let batch = records.filter((r) => sel.seqOf(r.uid) > 0);
+      if (changedSince !== null) batch = batch.filter((r) => r.modseq > changedSince!);
+      const flagsChanged = new Set<number>();
+      if (setSeen) {
+        const unseen = batch.filter((r) => !r.flags.includes('\\Seen')).map((r) => r.uid);
+        if (unseen.length) {
+          const res = await session.mailboxes.storeFlags(sel.id, unseen, 'add', ['\\Seen']);
+          const byUid = new Map(res.updated.map((u) => [u.uid, u]));
+          batch = batch.map((r) => byUid.get(r.uid) ?? r);
+          for (const u of res.updated) {
+            sel.ownChanges.set(u.uid, u.modseq);
+            flagsChanged.add(u.uid);
+          }
+        }
+      }
+      for (const r of batch) {
+        const parsed = parsedNeeded ? await session.mailboxes.getParsed(sel.id, r.uid) : null;
+        if (parsedNeeded && !parsed) continue;
+        await writeMessage(session, r, items, parsed, flagsChanged.has(r.uid) && !has('FLAGS'));
+        await session.drained();
+      }
+    }
+    return ok('FETCH completed');
+  },
+};
+
+async function writeMessage(session: ImapSession, r: MessageRecord, items: FetchItem[], parsed: ParsedMessage | null, addFlags: boolean): Promise<void> {
+  const sel = session.selected!;
+  const seq = sel.seqOf(r.uid);
+  let text = `* ${seq} FETCH (`;
+  let first = true;
+  const sep = (): string => (first ? ((first = false), '') : ' ');
+  const flags = (): string => `FLAGS ${flagList(sel.isRecent(r.uid) ? [...r.flags, '\\Recent'] : r.flags)}`;
+  for (const item of items) {
+    if (item.kind === 'simple') {
+      switch (item.name) {
+        case 'UID': text += sep() + `UID ${r.uid}`; break;
+        case 'FLAGS': text += sep() + flags(); break;
+        case 'INTERNALDATE': text += sep() + `INTERNALDATE "${formatDateTime(r.internalDate)}"`; break;
+        case 'RFC822.SIZE': text += sep() + `RFC822.SIZE ${r.size}`; break;
+        case 'MODSEQ': text += sep() + `MODSEQ (${r.modseq})`; break;
+        case 'ENVELOPE': text += sep() + `ENVELOPE ${encodeEnvelope(parsed!.envelope)}`; break;
+        case 'BODY': text += sep() + `BODY ${encodeBodyStructure(parsed!.root, false)}`; break;
+        case 'BODYSTRUCTURE': text += sep() + `BODYSTRUCTURE ${encodeBodyStructure(parsed!.root, true)}`; break;
+      }
+      continue;
+    }
+    text += sep() + item.label + ' ';
+    const written = await writeBody(session, r, item, parsed, text);
+    text = written;
+  }
+  if (addFlags) text += sep() + flags();
+  session.write(text + ')\r\n');
+}
+
+/** Writes `prefix` plus one body literal; returns text still to be written (empty). */
+async function writeBody(session: ImapSession, r: MessageRecord, item: BodyItem, parsed: ParsedMessage | null, prefix: string): Promise<string> {
+  const source = parsed ? resolveSection(parsed, item.section) : { kind: 'range' as const, start: 0, end: r.size };
+  if (source.kind === 'empty') return prefix + '""';
+  let data: Buffer | null = null;
+  let start = 0;
+  let end = 0;
+  if (source.kind === 'fields') {
+    data = filterHeaderFields(await session.mailboxes.readBlob(r.blobId, source.start, source.end), source.fields, source.not);
+    end = data.length;
+  } else {
+    start = source.start;
+    end = Math.min(source.end, r.size);
+  }
+  if (item.partial) {
+    const s = Math.min(start + item.partial.offset, end);
+    end = Math.min(s + item.partial.length, end);
+    start = s;
+  }
+  const length = Math.max(0, end - start);
+  if (data) {
+    session.write(Buffer.concat([Buffer.from(`${prefix}{${length}}\r\n`, 'utf8'), data.subarray(start, end)]));
+    return '';
+  }
+  session.write(`${prefix}{${length}}\r\n`);
+  if (length === 0) return '';
+  if (length <= STREAM_ABOVE) {
+    session.write(await session.mailboxes.readBlob(r.blobId, start, end));
+    return '';
+  }
+  const stream = session.mailboxes.streamBlob(r.blobId, start, end);
+  let sent = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const take = b.subarray(0, Math.max(0, length - sent));
+      sent += take.length;
+      session.write(take);
+      await session.drained();
+    }
+  } catch (err) {
+    // Half a literal is on the wire: the only honest way out is to end the session.
+    session.logger.error('imap-fetch-stream-failed', { uid: r.uid, err: err instanceof Error ? err : new Error(String(err)) });
+    session.abort('Internal error while sending a message');
+    throw err;
+  }
+  if (sent < length) {
+    session.logger.error('imap-fetch-short-blob', { uid: r.uid, expected: length, got: sent });
+    session.abort('Stored message is shorter than recorded');
+    return '';
+  }
+  return '';
+}
