@@ -3,6 +3,13 @@
  * renegotiation. Every TLS server and STARTTLS upgrade in Portcullis takes its options from here.
  */
 import type * as tls from 'node:tls';
+import { constants } from 'node:crypto';
+
+/**
+ * OpenSSL options: refuse any renegotiation at the library level (a client's renegotiation
+ * request is answered with a no_renegotiation alert) and never compress (CRIME).
+ */
+export const SECURE_OPTIONS = constants.SSL_OP_NO_RENEGOTIATION | constants.SSL_OP_NO_COMPRESSION;
 
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
 
@@ -35,6 +42,7 @@ export function tlsPolicyOptions(opts: TlsPolicyOptions = {}): tls.TlsOptions {
     // Node takes TLS 1.3 suites in the same list (it splits them out).
     ciphers: [...TLS13_CIPHERSUITES, ...TLS12_CIPHERS].join(':'),
     honorCipherOrder: true,
+    secureOptions: SECURE_OPTIONS,
     ecdhCurve: 'X25519:P-256:P-384',
     // No session tickets keyed per process: keeps forward secrecy independent of process lifetime.
     // (Session resumption still works within TLS 1.3 via PSK from the same context.)
@@ -48,6 +56,7 @@ export function secureContextOptions(key: string | Buffer, cert: string | Buffer
     key, cert,
     minVersion: p.minVersion, maxVersion: p.maxVersion,
     ciphers: p.ciphers, honorCipherOrder: p.honorCipherOrder,
+    secureOptions: p.secureOptions,
     ecdhCurve: p.ecdhCurve,
   };
 }
