@@ -13,6 +13,10 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { openServerTls, type ServerTls } from './tls/server-tls.js';
 import { createImapBackend, startImapFrontend } from './imap/service.js';
 import { createPop3Backend, startPop3Frontend } from './pop3/service.js';
+import { smtpSettings, lmtpSettings } from './smtp/settings.js';
+import { startSubmission } from './smtp/submission.js';
+import { startLmtp } from './smtp/lmtp.js';
+import { openOutboundQueue } from './smtp/queue.js';
 import type { RunningService } from './net/listener.js';
 import { clearRunStatus, writeRunStatus, type RunStatus, type ServiceStatus } from './admin/runstate.js';
 import type { MailStore } from './store/store.js';
@@ -47,9 +51,12 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     store,
     logger,
     onAttempt: (c, attempt, outcome) => securityLog.record(loginEvent(c, attempt, outcome, { tlsMode: c.tlsMode })),
-    loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: 'SecureLogin' }),
+    loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: smtpSettings(cfg).loginType }),
   });
   const tls = await openServerTls(dataDir, logger);
+  // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
+  const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
+  let queueRunning = false;
   const ctx: Ctx = { dataDir, cfg, logger, store, mailboxes, auth, tls };
 
   const backends: Partial<Record<ServiceName, Backend>> = {};
@@ -96,9 +103,27 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
         backend: () => (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
         logger: logger.child({ service: 'pop3' }),
       }));
-    for (const name of ['submission', 'lmtp', 'admin'] as const) {
-      if (want(name)) logger.warn('service-not-available', { service: name, detail: 'this build does not include the service yet; it stays stopped' });
+    const smtp = smtpSettings(ctx.cfg);
+    await reconcile('submission', want('submission'), JSON.stringify([smtp.sslBindings, smtp.unencryptedOrTlsBindings]), () =>
+      startSubmission({
+        settings: () => smtpSettings(ctx.cfg),
+        tls: tls.provider(() => smtpSettings(ctx.cfg).tlsCertificateName),
+        auth,
+        mailboxes,
+        queue,
+        accounts: store,
+        logger: logger.child({ service: 'submission' }),
+      }));
+    if (want('submission') && !queueRunning) {
+      queue.start();
+      queueRunning = true;
+    } else if (!want('submission') && queueRunning) {
+      await queue.stop();
+      queueRunning = false;
     }
+    await reconcile('lmtp', want('lmtp'), JSON.stringify(lmtpSettings(ctx.cfg).bindings), () =>
+      startLmtp({ settings: () => lmtpSettings(ctx.cfg), mailboxes, store, logger: logger.child({ service: 'lmtp' }), fqdn: smtpSettings(ctx.cfg).fqdn }));
+    if (want('admin')) logger.warn('service-not-available', { service: 'admin', detail: 'this build does not include the admin API yet; it stays stopped' });
     status();
   }
 
@@ -114,7 +139,8 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
       frontends[name] = await start();
       frontendKeys[name] = key;
       for (const a of frontends[name]!.listeners.addresses()) {
-        process.stdout.write(`${name} listening on ${a.address}:${a.port} (${a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS'})\n`);
+        const how = name === 'lmtp' ? 'LMTP' : a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS';
+        process.stdout.write(`${name} listening on ${a.address}:${a.port} (${how})\n`);
       }
     }
   }
@@ -141,6 +167,7 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     },
     async stop() {
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
+      if (queueRunning) await queue.stop();
       clearRunStatus(dataDir);
       await securityLog.close();
       await store.close();

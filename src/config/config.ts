@@ -62,6 +62,8 @@ export interface ConfigFile {
   services: Record<ServiceName, StartupType>;
   imap: Record<string, SettingValue>;
   pop: Record<string, SettingValue>;
+  smtp: Record<string, SettingValue>;
+  lmtp: Record<string, SettingValue>;
 }
 
 export class ConfigError extends Error {
@@ -137,7 +139,7 @@ export function validateSetting(def: SettingDef, input: SettingValue | string): 
 
 export function defaultConfig(hostname: string): ConfigFile {
   const services = Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'Disabled'])) as Record<ServiceName, StartupType>;
-  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {} };
+  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {} };
 }
 
 export function configPath(dataDir: string): string {
@@ -186,7 +188,8 @@ export function checkBindingConflicts(cfg: ConfigFile): void {
   const seen = new Map<string, string>();
   for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
     for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings']) {
-      const def = SETTINGS_SECTIONS[section].find((d) => d.name === setting)!;
+      const def = SETTINGS_SECTIONS[section].find((d) => d.name === setting);
+      if (!def) continue;
       for (const b of parseBindings(String(cfg[section][setting] ?? def.default), setting)) {
         if (b.port === 0) continue;
         const key = formatBinding(b);

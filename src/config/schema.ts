@@ -5,6 +5,7 @@
  * generated from these declarations, so they can never disagree.
  */
 import { LOGIN_TYPES } from '../auth/types.js';
+import { LMTP_SETTINGS, SMTP_SETTINGS } from './schema-smtp.js';
 
 export type SettingType =
   | { kind: 'enum'; values: readonly string[] }
@@ -79,7 +80,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export type StartupType = 'Automatic' | 'Disabled';
 
 /** Settings sections the `get|set` CLI commands expose, by CLI command name. */
-export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS } as const;
+export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS } as const;
 export type SectionName = keyof typeof SETTINGS_SECTIONS;
 
 /** kebab-case -> camelCase, for typed access. */

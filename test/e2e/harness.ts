@@ -34,6 +34,9 @@ export interface Ports {
   imaps?: number; // implicit TLS
   pop3?: number;
   pop3s?: number;
+  submission?: number; // 587-style, STARTTLS
+  submissions?: number; // 465-style, implicit TLS
+  lmtp?: number;
 }
 
 export interface Server {
@@ -51,6 +54,8 @@ export interface ServerOptions {
   services?: string[];
   imap?: Record<string, string>;
   pop?: Record<string, string>;
+  smtp?: Record<string, string>;
+  lmtp?: Record<string, string>;
   users?: Array<{ address: string; password: string }>;
 }
 
@@ -69,11 +74,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   const pop = { ...loopback, ...opts.pop };
   cliOk(dataDir, ['imap', 'set', ...Object.entries(imap).flatMap(([k, v]) => [`--${k}`, v])]);
   cliOk(dataDir, ['pop', 'set', ...Object.entries(pop).flatMap(([k, v]) => [`--${k}`, v])]);
+  const smtp = { ...loopback, ...opts.smtp };
+  cliOk(dataDir, ['smtp', 'set', ...Object.entries(smtp).flatMap(([k, v]) => [`--${k}`, v])]);
+  const lmtp = { bindings: '127.0.0.1:0', ...opts.lmtp };
+  cliOk(dataDir, ['lmtp', 'set', ...Object.entries(lmtp).flatMap(([k, v]) => [`--${k}`, v])]);
   for (const u of opts.users ?? []) cliOk(dataDir, ['user', 'add', u.address, '--password-stdin'], u.password + '\n');
   return serve(dataDir);
 }
 
-const LISTEN = /^(imap4|pop3) listening on ([^ ]+):(\d+) \((implicit TLS|STARTTLS)\)$/;
+const LISTEN = /^(imap4|pop3|submission|lmtp) listening on ([^ ]+):(\d+) \((implicit TLS|STARTTLS|LMTP)\)$/;
 
 export async function serve(dataDir: string): Promise<Server> {
   const proc = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,8 +117,11 @@ export async function serve(dataDir: string): Promise<Server> {
       const m = LISTEN.exec(line.trim());
       if (!m) continue;
       const port = Number(m[3]);
-      if (m[1] === 'imap4') m[4] === 'implicit TLS' ? (ports.imaps = port) : (ports.imap = port);
-      else m[4] === 'implicit TLS' ? (ports.pop3s = port) : (ports.pop3 = port);
+      const implicit = m[4] === 'implicit TLS';
+      if (m[1] === 'imap4') implicit ? (ports.imaps = port) : (ports.imap = port);
+      else if (m[1] === 'pop3') implicit ? (ports.pop3s = port) : (ports.pop3 = port);
+      else if (m[1] === 'submission') implicit ? (ports.submissions = port) : (ports.submission = port);
+      else ports.lmtp = port;
     }
   };
   await until(() => /^ready\b/m.test(out), 'ready');

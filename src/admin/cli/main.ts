@@ -17,6 +17,8 @@ commands:
   service list|enable NAME|disable NAME
   imap get [--json] | imap set --PARAM VALUE ...
   pop get [--json]  | pop set --PARAM VALUE ...
+  smtp get|set, lmtp get|set         submission and LMTP settings
+  queue list [--json] | queue retry ID | queue remove ID
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
   cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
   deliver --to ADDRESS [--mailbox NAME] < message
@@ -29,6 +31,9 @@ const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> =
   service: async () => (await import('./service.js')).serviceCommands,
   imap: async () => (await import('./settings.js')).settingsCommands('imap'),
   pop: async () => (await import('./settings.js')).settingsCommands('pop'),
+  smtp: async () => (await import('./settings.js')).settingsCommands('smtp'),
+  lmtp: async () => (await import('./settings.js')).settingsCommands('lmtp'),
+  queue: async () => (await import('./queue.js')).queueCommands,
   user: async () => (await import('./user.js')).userCommands,
   cert: async () => (await import('./cert.js')).certCommands,
   deliver: async () => (await import('./deliver.js')).deliverCommand,

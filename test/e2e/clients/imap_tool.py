@@ -43,7 +43,8 @@ def ids_in(mailbox):
         meta, hdr = item
         mid = re.search(rb'<([^>]+)>', hdr)
         flags = re.search(rb'FLAGS \(([^)]*)\)', meta)
-        out[mid.group(1).decode()] = sorted(f for f in flags.group(1).decode().split() if f != '\\Recent')
+        key = mid.group(1).decode() if mid else 'uid:' + re.search(rb'UID (\d+)', meta).group(1).decode()
+        out[key] = sorted(f for f in flags.group(1).decode().split() if f != '\\Recent')
     return out
 
 
