@@ -167,6 +167,10 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     },
     async stop() {
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
+      // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
+      // their frontend, which has just ended them without applying deletions).
+      const imapBackend = backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined;
+      if (imapBackend) await imapBackend.stop();
       if (queueRunning) await queue.stop();
       clearRunStatus(dataDir);
       await securityLog.close();

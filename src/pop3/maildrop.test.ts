@@ -232,7 +232,8 @@ test('PIPELINING: several commands in one write are answered in order', async (t
 
 test('an unreadable message does not lock the user out: RETR says [SYS/TEMP], others work', async (t) => {
   const f = await fixture(t);
-  await f.deliver(USER, 'Subject: lost\r\n\r\ngone\r\n');
+  // Large enough (over 256 KiB) that the store keeps it as a blob file rather than inline.
+  await f.deliver(USER, 'Subject: lost\r\n\r\n' + 'gone gone gone\r\n'.repeat(20_000));
   await f.deliver(USER, MESSAGES[2]);
   const account = (await f.store.getAccount(USER))!;
   const inbox = (await f.store.getMailbox(account.id, 'INBOX'))!;

@@ -17,7 +17,7 @@ async function transfer(ctx: CommandContext, move: boolean): Promise<CommandResu
   const target = args.mailbox();
   args.end();
   if (move && sel.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-  const uids = resolveUids(sel, set, uid);
+  const uids = await resolveUids(session, set, uid);
   if (!uids.length) {
     if (!(await session.mailboxes.get(target))) return no(`Mailbox doesn't exist: ${target}`, 'TRYCREATE');
     return ok(`${move ? 'MOVE' : 'COPY'} completed, no messages`);

@@ -9,7 +9,7 @@ export const expunge: CommandDescriptor = {
     const set = uid ? args.sequenceSet() : null;
     args.end();
     if (sel.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    const only = set ? resolveUids(sel, set, true) : undefined;
+    const only = set ? await resolveUids(session, set, true) : undefined;
     if (only && !only.length) return ok('EXPUNGE completed');
     const gone = await session.mailboxes.expunge(sel.id, only);
     session.reportExpunged(gone);

@@ -62,7 +62,7 @@ export const fetch: CommandDescriptor = {
       const gone = ch.expunged.filter((u) => inRanges(wanted, u));
       if (gone.length) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet(gone)}`);
     }
-    const ranges = resolveRanges(sel, set, uid);
+    const ranges = await resolveRanges(session, set, uid);
     if (!ranges.length) return ok('FETCH completed');
     const parsedNeeded = needsParsed(items);
     const setSeen = !sel.readOnly && items.some((i) => i.kind === 'body' && !i.peek);

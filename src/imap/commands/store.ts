@@ -50,7 +50,7 @@ export const store: CommandDescriptor = {
     if (sel.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
     const op: FlagOp = m[1] === '+' ? 'add' : m[1] === '-' ? 'remove' : 'set';
     const silent = m[2] !== undefined;
-    const uids = resolveUids(sel, set, uid);
+    const uids = await resolveUids(session, set, uid);
     if (!uids.length) return ok('STORE completed');
     const res = await session.mailboxes.storeFlags(sel.id, uids, op, flags, unchangedSince);
     for (const r of res.updated) sel.ownChanges.set(r.uid, r.modseq);
