@@ -5,7 +5,8 @@
  * gracefully on SIGTERM/SIGINT.
  */
 import { Logger } from './core/log.js';
-import { loadConfig, imapSettings, popSettings, type ConfigFile } from './config/config.js';
+import { loadConfig, imapSettings, popSettings, serverSettings, type ConfigFile } from './config/config.js';
+import { checkRunAsUser, dropPrivileges } from './admin/privileges.js';
 import type { ServiceName } from './config/schema.js';
 import { openStore } from './store/open.js';
 import { createMailboxService } from './mailbox/service.js';
@@ -44,6 +45,7 @@ type Backend = ReturnType<typeof createImapBackend> | ReturnType<typeof createPo
 
 export async function runServer(dataDir: string, logger = new Logger()): Promise<Server> {
   let cfg = loadConfig(dataDir);
+  const runAs = checkRunAsUser(serverSettings(cfg).runAsUser, dataDir);
   const store = await openStore(dataDir, cfg);
   const mailboxes = createMailboxService(store);
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
@@ -53,7 +55,7 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     onAttempt: (c, attempt, outcome) => securityLog.record(loginEvent(c, attempt, outcome, { tlsMode: c.tlsMode })),
     loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: smtpSettings(cfg).loginType }),
   });
-  const tls = await openServerTls(dataDir, logger);
+  const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion }));
   // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
   const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
   let queueRunning = false;
@@ -146,6 +148,8 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
   }
 
   await apply();
+  // Ports are bound: now give up root if the operator asked for it.
+  if (runAs) process.stdout.write(`${dropPrivileges(runAs)}\n`);
   const enabled = Object.entries(cfg.services).filter(([, t]) => t === 'Automatic').map(([n]) => n);
   if (!enabled.length) process.stdout.write('No service is enabled (portcullis service enable NAME); waiting for SIGHUP.\n');
   for (const warning of tls.warnings()) process.stdout.write(`warning: ${warning}\n`);

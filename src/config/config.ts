@@ -64,6 +64,7 @@ export interface ConfigFile {
   pop: Record<string, SettingValue>;
   smtp: Record<string, SettingValue>;
   lmtp: Record<string, SettingValue>;
+  server: Record<string, SettingValue>;
 }
 
 export class ConfigError extends Error {
@@ -139,7 +140,7 @@ export function validateSetting(def: SettingDef, input: SettingValue | string): 
 
 export function defaultConfig(hostname: string): ConfigFile {
   const services = Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'Disabled'])) as Record<ServiceName, StartupType>;
-  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {} };
+  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {}, server: {} };
 }
 
 export function configPath(dataDir: string): string {
@@ -224,6 +225,15 @@ export function effectiveSection(cfg: ConfigFile, section: SectionName): Record<
     out[camel(def.name)] = def.type.kind === 'bindings' ? parseBindings(String(value), def.name) : value;
   }
   return out;
+}
+
+export interface ServerSettings {
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  runAsUser: string;
+}
+
+export function serverSettings(cfg: ConfigFile): ServerSettings {
+  return effectiveSection(cfg, 'server') as unknown as ServerSettings;
 }
 
 export function imapSettings(cfg: ConfigFile): ImapSettings {

@@ -75,12 +75,18 @@ export const POP_SETTINGS: SettingDef[] = [
   { name: 'expire-days', exchange: null, type: { kind: 'int', min: -1, max: 36500, unit: 'days' }, default: -1, apply: 'live', description: 'Advertised EXPIRE (RFC 2449); -1 advertises NEVER.' },
 ];
 
+/** Settings of the server process as a whole (`portcullis server get|set`). */
+export const SERVER_SETTINGS: SettingDef[] = [
+  { name: 'tls-min-version', exchange: null, type: { kind: 'enum', values: ['TLSv1.2', 'TLSv1.3'] }, default: 'TLSv1.2', apply: 'live', description: 'Oldest TLS version any service accepts (1.0 and 1.1 are never offered).' },
+  { name: 'run-as-user', exchange: null, type: { kind: 'string', maxLength: 32, pattern: /^$|^[a-z_][a-z0-9_-]{0,31}$/, hint: 'a system user name, or empty' }, default: '', apply: 'restart', description: 'When serve starts as root: bind the ports, then drop to this user (and its group). The data dir must belong to it. Empty: keep running as the starting user.' },
+];
+
 export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'submission', 'lmtp', 'admin'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export type StartupType = 'Automatic' | 'Disabled';
 
 /** Settings sections the `get|set` CLI commands expose, by CLI command name. */
-export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS } as const;
+export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS } as const;
 export type SectionName = keyof typeof SETTINGS_SECTIONS;
 
 /** kebab-case -> camelCase, for typed access. */

@@ -40,10 +40,12 @@ export async function createTestTlsProvider(hostname = 'localhost', policy: TlsP
  * SNI picks per connection among all stored ones. Asked afresh for every connection, so a
  * certificate replaced in the store reaches new connections while old ones continue.
  */
-export function createStoreTlsProvider(store: CertStore, certificateName: () => string, policy: TlsPolicyOptions = {}): TlsContextProvider {
+export function createStoreTlsProvider(store: CertStore, certificateName: () => string, policyOf: TlsPolicyOptions | (() => TlsPolicyOptions) = {}): TlsContextProvider {
   const contexts = new Map<string, tls.SecureContext>();
+  // Read at every connection, so a changed TLS policy (tls-min-version) applies without a restart.
+  let policy: TlsPolicyOptions = typeof policyOf === 'function' ? policyOf() : policyOf;
   const contextFor = (c: StoredCertificate): tls.SecureContext => {
-    const key = `${c.info.name}/${c.info.fingerprint}`;
+    const key = `${c.info.name}/${c.info.fingerprint}/${policy.minVersion ?? ''}`;
     let ctx = contexts.get(key);
     if (!ctx) {
       ctx = tls.createSecureContext(secureContextOptions(c.keyPem, c.certPem, policy));
@@ -60,6 +62,7 @@ export function createStoreTlsProvider(store: CertStore, certificateName: () => 
   };
   return {
     serverOptions(): tls.TlsOptions {
+      if (typeof policyOf === 'function') policy = policyOf();
       const base = fallback();
       return {
         ...tlsPolicyOptions(policy),

@@ -7,6 +7,7 @@ import { CertStore } from './certstore.js';
 import { expiryStatus } from './certinfo.js';
 import { createStoreTlsProvider, type TlsContextProvider } from './provider.js';
 import type { Logger } from '../core/log.js';
+import type { TlsPolicyOptions } from './policy.js';
 
 export interface ServerTls {
   readonly store: CertStore;
@@ -16,7 +17,7 @@ export interface ServerTls {
   warnings(names?: string[]): string[];
 }
 
-export async function openServerTls(dataDir: string, logger: Logger): Promise<ServerTls> {
+export async function openServerTls(dataDir: string, logger: Logger, policy: () => TlsPolicyOptions = () => ({})): Promise<ServerTls> {
   const store = CertStore.forDataDir(dataDir);
   const warnings = (names: string[] = ['']): string[] => {
     const out = new Set<string>();
@@ -35,7 +36,7 @@ export async function openServerTls(dataDir: string, logger: Logger): Promise<Se
   for (const w of warnings()) logger.warn('certificate', { detail: w });
   return {
     store,
-    provider: (certificateName) => createStoreTlsProvider(store, certificateName),
+    provider: (certificateName) => createStoreTlsProvider(store, certificateName, policy),
     async reload() {
       store.reload();
     },

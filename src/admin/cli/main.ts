@@ -18,6 +18,7 @@ commands:
   imap get [--json] | imap set --PARAM VALUE ...
   pop get [--json]  | pop set --PARAM VALUE ...
   smtp get|set, lmtp get|set         submission and LMTP settings
+  server get|set                     process-wide settings (tls-min-version, run-as-user)
   queue list [--json] | queue retry ID | queue remove ID
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
   cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
@@ -33,6 +34,7 @@ const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> =
   pop: async () => (await import('./settings.js')).settingsCommands('pop'),
   smtp: async () => (await import('./settings.js')).settingsCommands('smtp'),
   lmtp: async () => (await import('./settings.js')).settingsCommands('lmtp'),
+  server: async () => (await import('./settings.js')).settingsCommands('server'),
   queue: async () => (await import('./queue.js')).queueCommands,
   user: async () => (await import('./user.js')).userCommands,
   cert: async () => (await import('./cert.js')).certCommands,
