@@ -129,3 +129,15 @@ test('testssl.sh: no weak protocol or cipher, forward secrecy, no compression, n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tls-min-version TLSv1.3 applies on reload: TLS 1.2 is then refused', async () => {
+  const { cliOk } = await import('./harness.js');
+  cliOk(server.dataDir, ['server', 'set', '--tls-min-version', 'TLSv1.3']);
+  await server.reload();
+  assert.equal(sClient(server.ports.imaps!, 'tls1_2').ok, false);
+  assert.equal(sClient(server.ports.imaps!, 'tls1_3').ok, true);
+  assert.equal(sClient(server.ports.pop3!, 'tls1_2', 'pop3').ok, false);
+  cliOk(server.dataDir, ['server', 'set', '--tls-min-version', 'TLSv1.2']);
+  await server.reload();
+  assert.equal(sClient(server.ports.imaps!, 'tls1_2').ok, true);
+});
