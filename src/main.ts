@@ -25,6 +25,11 @@ import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
 import { loginEvent } from './observe/types.js';
+import { workerSlot } from './net/cluster.js';
+import type { ChangeFeed } from './store/store.js';
+import { startAdminApi, startControlSocket, type RunningAdminApi } from './admin/http/server.js';
+import type { ServerControl } from './admin/http/control.js';
+import { adminSettings } from './config/config.js';
 
 export interface Server {
   reload(): Promise<void>;
@@ -43,10 +48,21 @@ interface Ctx {
 
 type Backend = ReturnType<typeof createImapBackend> | ReturnType<typeof createPop3Backend>;
 
-export async function runServer(dataDir: string, logger = new Logger()): Promise<Server> {
+export interface RunServerOptions {
+  /** Change feed shared with other processes on this machine (serve --workers); SQLite store only. */
+  feed?: ChangeFeed;
+}
+
+export async function runServer(dataDir: string, logger = new Logger(), opts: RunServerOptions = {}): Promise<Server> {
   let cfg = loadConfig(dataDir);
   const runAs = checkRunAsUser(serverSettings(cfg).runAsUser, dataDir);
-  const store = await openStore(dataDir, cfg);
+  // In a worker of `serve --workers N`, slot 0 speaks for the cluster in the run status (the
+  // primary's pid: signals sent to it reach every worker); the other slots write nothing.
+  const slot = workerSlot();
+  const statusPid = slot === null ? process.pid : process.ppid;
+  const writesStatus = slot === null || slot === 0;
+  const sqlite = (cfg.store?.kind ?? 'sqlite') === 'sqlite';
+  const store = await openStore(dataDir, cfg, sqlite && opts.feed ? { feed: opts.feed } : {});
   const mailboxes = createMailboxService(store);
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
   const auth = createAuthenticator({
@@ -65,20 +81,34 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
   const frontends: Partial<Record<ServiceName, RunningService>> = {};
   const startedAt = new Date().toISOString();
 
+  let lastStatus: RunStatus['services'] = {};
+  const readStatus = () => lastStatus;
   function status(): void {
     const services: RunStatus['services'] = {};
     for (const name of Object.keys(cfg.services) as ServiceName[]) {
-      let s: ServiceStatus = backends[name] || frontends[name] ? 'Running' : 'Stopped';
+      let s: ServiceStatus = backends[name] || frontends[name] || (name === 'admin' && adminApi) ? 'Running' : 'Stopped';
       if (name === 'imap4' && frontends.imap4 && !backends['imap4-backend']) s = 'Degraded';
       if (name === 'pop3' && frontends.pop3 && !backends['pop3-backend']) s = 'Degraded';
       services[name] = s;
     }
     const listeners = Object.values(frontends).flatMap((f) => f!.listeners.addresses().map((a) => ({ service: a.service, kind: a.kind, address: a.address, port: a.port })));
-    writeRunStatus(dataDir, { pid: process.pid, startedAt, services, listeners });
+    lastStatus = services;
+    if (writesStatus) writeRunStatus(dataDir, { pid: statusPid, startedAt, services, listeners });
   }
 
+  // `service start|stop` act on the running server without changing the startup type; a
+  // change of startup type (enable/disable + reload) clears the override for that service.
+  const overrides = new Map<ServiceName, boolean>();
+  let appliedTypes = { ...cfg.services };
+  const want = (name: ServiceName) => overrides.get(name) ?? ctx.cfg.services[name] === 'Automatic';
+  let adminApi: RunningAdminApi | null = null;
+  let adminKey = '';
+
   async function apply(): Promise<void> {
-    const want = (name: ServiceName) => ctx.cfg.services[name] === 'Automatic';
+    for (const name of Object.keys(ctx.cfg.services) as ServiceName[]) {
+      if (ctx.cfg.services[name] !== appliedTypes[name]) overrides.delete(name);
+    }
+    appliedTypes = { ...ctx.cfg.services };
     // Backends first, so a frontend never starts without the backend it can have.
     if (want('imap4-backend') && !backends['imap4-backend']) {
       backends['imap4-backend'] = createImapBackend({ mailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }) });
@@ -125,7 +155,18 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     }
     await reconcile('lmtp', want('lmtp'), JSON.stringify(lmtpSettings(ctx.cfg).bindings), () =>
       startLmtp({ settings: () => lmtpSettings(ctx.cfg), mailboxes, store, logger: logger.child({ service: 'lmtp' }), fqdn: smtpSettings(ctx.cfg).fqdn }));
-    if (want('admin')) logger.warn('service-not-available', { service: 'admin', detail: 'this build does not include the admin API yet; it stays stopped' });
+    const adminBindings = adminSettings(ctx.cfg).bindings;
+    const key = want('admin') ? JSON.stringify(adminBindings) : '';
+    if (adminApi && key !== adminKey) {
+      await adminApi.stop();
+      adminApi = null;
+      logger.info('service-stopped', { service: 'admin' });
+    }
+    if (key && !adminApi) {
+      adminApi = await startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName), bindings: adminBindings, logger: logger.child({ service: 'admin' }) });
+      for (const a of adminApi.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
+    }
+    adminKey = key;
     status();
   }
 
@@ -147,7 +188,27 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
     }
   }
 
+  const control: ServerControl = {
+    dataDir,
+    store,
+    services: () => {
+      const st = readStatus();
+      return (Object.keys(ctx.cfg.services) as ServiceName[]).map((name) => ({ name, startupType: ctx.cfg.services[name], status: st[name] ?? 'Stopped' }));
+    },
+    startService: async (name) => { overrides.set(name, true); await apply(); },
+    stopService: async (name) => { overrides.set(name, false); await apply(); },
+    restartService: async (name) => {
+      overrides.set(name, false);
+      await apply();
+      overrides.set(name, true);
+      await apply();
+    },
+    reload: async () => { await server.reload(); },
+  };
   await apply();
+  // The CLI reaches the running server through a unix socket in the data dir (0600), whether
+  // or not the admin API is enabled.
+  const controlSocket = await startControlSocket({ control, logger: logger.child({ service: 'control' }) });
   // Ports are bound: now give up root if the operator asked for it.
   if (runAs) process.stdout.write(`${dropPrivileges(runAs)}\n`);
   const enabled = Object.entries(cfg.services).filter(([, t]) => t === 'Automatic').map(([n]) => n);
@@ -155,7 +216,7 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
   for (const warning of tls.warnings()) process.stdout.write(`warning: ${warning}\n`);
   process.stdout.write('ready\n');
 
-  return {
+  const server: Server = {
     async reload() {
       try {
         cfg = loadConfig(dataDir);
@@ -170,15 +231,18 @@ export async function runServer(dataDir: string, logger = new Logger()): Promise
       process.stdout.write('reloaded\n');
     },
     async stop() {
+      await controlSocket.stop();
+      if (adminApi) await adminApi.stop();
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
       // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
       // their frontend, which has just ended them without applying deletions).
       const imapBackend = backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined;
       if (imapBackend) await imapBackend.stop();
       if (queueRunning) await queue.stop();
-      clearRunStatus(dataDir);
+      if (writesStatus) clearRunStatus(dataDir);
       await securityLog.close();
       await store.close();
     },
   };
+  return server;
 }

@@ -65,6 +65,7 @@ export interface ConfigFile {
   smtp: Record<string, SettingValue>;
   lmtp: Record<string, SettingValue>;
   server: Record<string, SettingValue>;
+  admin: Record<string, SettingValue>;
 }
 
 export class ConfigError extends Error {
@@ -140,7 +141,7 @@ export function validateSetting(def: SettingDef, input: SettingValue | string): 
 
 export function defaultConfig(hostname: string): ConfigFile {
   const services = Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'Disabled'])) as Record<ServiceName, StartupType>;
-  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {}, server: {} };
+  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {}, server: {}, admin: {} };
 }
 
 export function configPath(dataDir: string): string {
@@ -234,6 +235,15 @@ export interface ServerSettings {
 
 export function serverSettings(cfg: ConfigFile): ServerSettings {
   return effectiveSection(cfg, 'server') as unknown as ServerSettings;
+}
+
+export interface AdminSettings {
+  bindings: Binding[];
+  x509CertificateName: string;
+}
+
+export function adminSettings(cfg: ConfigFile): AdminSettings {
+  return effectiveSection(cfg, 'admin') as unknown as AdminSettings;
 }
 
 export function imapSettings(cfg: ConfigFile): ImapSettings {

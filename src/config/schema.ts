@@ -81,12 +81,26 @@ export const SERVER_SETTINGS: SettingDef[] = [
   { name: 'run-as-user', exchange: null, type: { kind: 'string', maxLength: 32, pattern: /^$|^[a-z_][a-z0-9_-]{0,31}$/, hint: 'a system user name, or empty' }, default: '', apply: 'restart', description: 'When serve starts as root: bind the ports, then drop to this user (and its group). The data dir must belong to it. Empty: keep running as the starting user.' },
 ];
 
+/** Where the admin API and web console listen (`portcullis admin get|set`... see admin/http). */
+export const ADMIN_SETTINGS: SettingDef[] = [
+  {
+    name: 'bindings', exchange: null, type: { kind: 'bindings' }, default: '127.0.0.1:8443', apply: 'live',
+    description: 'Addresses and ports of the admin API and web console. Plain HTTP on loopback addresses; HTTPS with x509-certificate-name on any other address.',
+  },
+  {
+    name: 'x509-certificate-name', exchange: null,
+    type: { kind: 'string', maxLength: 253, pattern: /^$|^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/, hint: 'a host name such as mail.example.org, or empty for the default certificate' },
+    default: '', apply: 'live',
+    description: 'Host name whose certificate the admin API presents on non-loopback bindings.',
+  },
+];
+
 export const SERVICE_NAMES = ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'submission', 'lmtp', 'admin'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export type StartupType = 'Automatic' | 'Disabled';
 
 /** Settings sections the `get|set` CLI commands expose, by CLI command name. */
-export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS } as const;
+export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS, admin: ADMIN_SETTINGS } as const;
 export type SectionName = keyof typeof SETTINGS_SECTIONS;
 
 /** kebab-case -> camelCase, for typed access. */

@@ -37,6 +37,7 @@ export interface Ports {
   submission?: number; // 587-style, STARTTLS
   submissions?: number; // 465-style, implicit TLS
   lmtp?: number;
+  admin?: number;
 }
 
 export interface Server {
@@ -76,13 +77,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   cliOk(dataDir, ['pop', 'set', ...Object.entries(pop).flatMap(([k, v]) => [`--${k}`, v])]);
   const smtp = { ...loopback, ...opts.smtp };
   cliOk(dataDir, ['smtp', 'set', ...Object.entries(smtp).flatMap(([k, v]) => [`--${k}`, v])]);
+  cliOk(dataDir, ['admin', 'set', '--bindings', '127.0.0.1:0']);
   const lmtp = { bindings: '127.0.0.1:0', ...opts.lmtp };
   cliOk(dataDir, ['lmtp', 'set', ...Object.entries(lmtp).flatMap(([k, v]) => [`--${k}`, v])]);
   for (const u of opts.users ?? []) cliOk(dataDir, ['user', 'add', u.address, '--password-stdin'], u.password + '\n');
   return serve(dataDir);
 }
 
-const LISTEN = /^(imap4|pop3|submission|lmtp) listening on ([^ ]+):(\d+) \((implicit TLS|STARTTLS|LMTP)\)$/;
+const LISTEN = /^(imap4|pop3|submission|lmtp|admin) listening on ([^ ]+):(\d+) \((implicit TLS|STARTTLS|LMTP|HTTPS?)\)$/;
 
 export async function serve(dataDir: string): Promise<Server> {
   const proc = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,6 +123,7 @@ export async function serve(dataDir: string): Promise<Server> {
       if (m[1] === 'imap4') implicit ? (ports.imaps = port) : (ports.imap = port);
       else if (m[1] === 'pop3') implicit ? (ports.pop3s = port) : (ports.pop3 = port);
       else if (m[1] === 'submission') implicit ? (ports.submissions = port) : (ports.submission = port);
+      else if (m[1] === 'admin') ports.admin = port;
       else ports.lmtp = port;
     }
   };

@@ -14,7 +14,11 @@ const USAGE = `usage: portcullis [--data-dir DIR] COMMAND ...
 commands:
   init --hostname HOST               create a data dir (secure defaults, self-signed test certificate, all services disabled)
   serve                              run the enabled services in the foreground (SIGTERM stops gracefully, SIGHUP reloads settings)
-  service list|enable NAME|disable NAME
+  service list|enable NAME|disable NAME      startup type (Automatic/Disabled)
+  service start|stop|restart NAME            act on the running server (startup type unchanged)
+  admin get|set                              where the admin API and web console listen
+  admin token add NAME --scope read-only|read-write | admin token list [--json] | admin token remove NAME
+  config check [--json]                      validate the config file
   imap get [--json] | imap set --PARAM VALUE ...
   pop get [--json]  | pop set --PARAM VALUE ...
   smtp get|set, lmtp get|set         submission and LMTP settings
@@ -29,7 +33,9 @@ commands:
 const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> = {
   init: async () => (await import('./init.js')).initCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
-  service: async () => (await import('./service.js')).serviceCommands,
+  service: async () => ({ ...(await import('./service.js')).serviceCommands, ...(await import('./service-control.js')).serviceControlCommands }),
+  admin: async () => ({ ...(await import('./settings.js')).settingsCommands('admin'), ...(await import('./admin-token.js')).adminCommands }),
+  config: async () => (await import('./config-check.js')).configCommands,
   imap: async () => (await import('./settings.js')).settingsCommands('imap'),
   pop: async () => (await import('./settings.js')).settingsCommands('pop'),
   smtp: async () => (await import('./settings.js')).settingsCommands('smtp'),

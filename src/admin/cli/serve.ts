@@ -1,10 +1,27 @@
 import type { CliContext } from './errors.js';
+import { CliError } from './errors.js';
 import { parse } from './args.js';
 import { runServer } from '../../main.js';
+import { defaultWorkerCount, isClusterWorker, runClusterPrimary } from '../../net/cluster.js';
+import { IpcChangeFeed } from '../../store/feed/ipc.js';
+
+/** Worker processes from --workers N, else PORTCULLIS_WORKERS, else one per core. */
+function workerCount(flag: string | undefined): number {
+  const raw = flag ?? process.env.PORTCULLIS_WORKERS;
+  if (raw === undefined || raw === '') return defaultWorkerCount();
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1 || n > 256) {
+    throw new CliError(`--workers: "${raw}" is not allowed (allowed: a whole number from 1 to 256; default: the number of cores, ${defaultWorkerCount()})`);
+  }
+  return n;
+}
 
 export async function serveCommand(ctx: CliContext): Promise<number> {
-  parse(ctx.args, {}, 'portcullis serve');
-  const server = await runServer(ctx.dataDir);
+  const { values } = parse(ctx.args, { workers: { type: 'string' } }, 'portcullis serve [--workers N]');
+  const workers = workerCount(values.workers as string | undefined);
+  const worker = isClusterWorker();
+  if (!worker && workers > 1) return runClusterPrimary({ workers });
+  const server = await runServer(ctx.dataDir, undefined, worker ? { feed: new IpcChangeFeed() } : {});
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -22,5 +39,7 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
       server.reload().catch((err) => process.stderr.write(`reload failed: ${(err as Error).message}\n`));
     });
   });
+  // A worker's IPC channel would keep it alive: let go of it once the server has stopped.
+  if (worker && process.connected) process.disconnect();
   return 0;
 }

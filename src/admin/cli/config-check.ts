@@ -1,0 +1,50 @@
+/**
+ * `portcullis config check [--json]`: loads and validates the config (every setting, binding
+ * conflicts) and the admin token file; prints each problem; exit 2 on any, 0 when sound.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { CliContext } from './errors.js';
+import { parse } from './args.js';
+import { ConfigError, configPath, loadConfig } from '../../config/config.js';
+import { SETTINGS_SECTIONS } from '../../config/schema.js';
+import { TokenError, readTokens } from '../http/tokens.js';
+
+/** Every problem of a data dir's config, one line each (empty: sound). */
+export function configProblems(dataDir: string): string[] {
+  const problems: string[] = [];
+  try {
+    loadConfig(dataDir);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+  }
+  // loadConfig stops at the first problem: also report unknown top-level keys it ignores.
+  const path = configPath(dataDir);
+  if (existsSync(path)) {
+    try {
+      const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      const known = new Set(['version', 'hostname', 'store', 'services', ...Object.keys(SETTINGS_SECTIONS)]);
+      for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`${key}: unknown section (allowed: ${[...known].join(', ')})`);
+    } catch {
+      // reported by loadConfig
+    }
+  }
+  try {
+    readTokens(dataDir);
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err;
+    problems.push(err.message);
+  }
+  return problems;
+}
+
+export async function configCheckCommand(ctx: CliContext): Promise<number> {
+  const { values } = parse(ctx.args, { json: { type: 'boolean' } }, 'portcullis config check [--json]');
+  const problems = configProblems(ctx.dataDir);
+  if (values.json) ctx.stdout(JSON.stringify({ ok: problems.length === 0, problems }, null, 2));
+  else if (!problems.length) ctx.stdout(`${configPath(ctx.dataDir)}: OK`);
+  else for (const p of problems) ctx.stdout(`problem: ${p}`);
+  return problems.length ? 2 : 0;
+}
+
+export const configCommands = { check: configCheckCommand };

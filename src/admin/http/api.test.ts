@@ -1,0 +1,154 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { configPath } from '../../config/config.js';
+import { silentLogger } from '../../core/log.js';
+import { startAdminFixture, request, type AdminFixture } from './test-support.js';
+import { checkOpenApi } from './openapi-check.js';
+import { apiRoutes } from './routes.js';
+import { startControlSocket, cliTokenPath } from './server.js';
+import { tokenFilePath, readTokens } from './tokens.js';
+
+let fx: AdminFixture;
+before(async () => { fx = await startAdminFixture(); });
+after(async () => { await fx.close(); });
+
+test('tokens are stored hashed in a private file', () => {
+  const text = readFileSync(tokenFilePath(fx.dataDir), 'utf8');
+  assert.equal(statSync(tokenFilePath(fx.dataDir)).mode & 0o777, 0o600);
+  assert.ok(!text.includes(fx.readWrite) && !text.includes(fx.readOnly));
+  assert.deepEqual(readTokens(fx.dataDir).map((t) => [t.name, t.scope]), [['viewer', 'read-only'], ['operator', 'read-write']]);
+});
+
+test('no token or a wrong token gets 401', async () => {
+  for (const token of [undefined, 'pct_wrong', fx.readWrite + 'x']) {
+    const r = await request(`${fx.base}/api/services`, { token });
+    assert.equal(r.status, 401);
+    assert.match((r.json as { error: string }).error, /token/);
+  }
+  const put = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', body: { 'login-type': 'PlainTextLogin' } });
+  assert.equal(put.status, 401);
+});
+
+test('a read-only token reads but cannot write (403, file unchanged)', async () => {
+  const before = readFileSync(configPath(fx.dataDir));
+  const r = await request(`${fx.base}/api/settings/imap`, { token: fx.readOnly });
+  assert.equal(r.status, 200);
+  const rows = r.json as Array<{ name: string; value: unknown; changed: boolean }>;
+  assert.deepEqual(rows.find((x) => x.name === 'login-type'), { ...rows.find((x) => x.name === 'login-type'), value: 'SecureLogin', changed: false });
+  const put = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readOnly, body: { 'login-type': 'PlainTextLogin' } });
+  assert.equal(put.status, 403);
+  assert.match((put.json as { error: string }).error, /read-only/);
+  const stop = await request(`${fx.base}/api/services/imap4/stop`, { method: 'POST', token: fx.readOnly });
+  assert.equal(stop.status, 403);
+  assert.deepEqual(readFileSync(configPath(fx.dataDir)), before);
+});
+
+test('a bad setting value gets 400 naming the setting, and nothing is written', async () => {
+  const before = readFileSync(configPath(fx.dataDir));
+  const reloads = fx.control.reloads;
+  const r = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'max-connections': 'lots', banner: 'ok' } });
+  assert.equal(r.status, 400);
+  const body = r.json as { error: string; setting: string; errors: Array<{ setting: string }> };
+  assert.equal(body.setting, 'max-connections');
+  assert.match(body.error, /max-connections: "lots" is not allowed \(allowed: a whole number from 1 to/);
+  const unknown = await request(`${fx.base}/api/settings/pop`, { method: 'PUT', token: fx.readWrite, body: { 'no-such-thing': 1 } });
+  assert.equal(unknown.status, 400);
+  assert.equal((unknown.json as { setting: string }).setting, 'no-such-thing');
+  const clash = await request(`${fx.base}/api/settings/pop`, { method: 'PUT', token: fx.readWrite, body: { 'ssl-bindings': '0.0.0.0:993' } });
+  assert.equal(clash.status, 400);
+  assert.match((clash.json as { error: string }).error, /already used by imap ssl-bindings/);
+  const notJson = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: '{oops' });
+  assert.equal(notJson.status, 400);
+  assert.deepEqual(readFileSync(configPath(fx.dataDir)), before);
+  assert.equal(fx.control.reloads, reloads);
+});
+
+test('a good settings PUT is saved and applied', async () => {
+  const reloads = fx.control.reloads;
+  const r = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'login-type': 'plaintextauthentication', 'max-connections': 50 } });
+  assert.equal(r.status, 200, r.text);
+  const saved = JSON.parse(readFileSync(configPath(fx.dataDir), 'utf8')) as { imap: Record<string, unknown> };
+  assert.deepEqual(saved.imap, { 'login-type': 'PlainTextAuthentication', 'max-connections': 50 });
+  assert.equal(fx.control.reloads, reloads + 1);
+  const back = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'login-type': 'SecureLogin', 'max-connections': 2000 } });
+  assert.equal(back.status, 200);
+  assert.deepEqual((JSON.parse(readFileSync(configPath(fx.dataDir), 'utf8')) as { imap: unknown }).imap, {});
+});
+
+test('services: start and stop act on the running server; a frontend without backend is Degraded', async () => {
+  const start = async (name: string, action: string) => request(`${fx.base}/api/services/${name}/${action}`, { method: 'POST', token: fx.readWrite });
+  assert.equal((await start('imap4-backend', 'start')).status, 200);
+  const r = await start('imap4', 'start');
+  assert.deepEqual(r.json, { name: 'imap4', startupType: 'Disabled', status: 'Running' });
+  await start('imap4-backend', 'stop');
+  const list = (await request(`${fx.base}/api/services`, { token: fx.readOnly })).json as Array<{ name: string; status: string }>;
+  assert.equal(list.find((s) => s.name === 'imap4')?.status, 'Degraded');
+  assert.equal((await start('imap5', 'start')).status, 404);
+  await start('imap4', 'stop');
+});
+
+test('users: add, list, change password, remove', async () => {
+  const add = await request(`${fx.base}/api/users`, { method: 'POST', token: fx.readWrite, body: { address: 'Alice@Example.test', password: 'correct horse' } });
+  assert.equal(add.status, 201, add.text);
+  assert.equal((add.json as { address: string }).address, 'alice@example.test');
+  const short = await request(`${fx.base}/api/users`, { method: 'POST', token: fx.readWrite, body: { address: 'bob@example.test', password: 'short' } });
+  assert.equal(short.status, 400);
+  assert.equal((short.json as { setting: string }).setting, 'password');
+  const dup = await request(`${fx.base}/api/users`, { method: 'POST', token: fx.readWrite, body: { address: 'alice@example.test', password: 'another one' } });
+  assert.equal(dup.status, 409);
+  const pw = await request(`${fx.base}/api/users/alice%40example.test/password`, { method: 'PUT', token: fx.readWrite, body: { password: 'battery staple' } });
+  assert.equal(pw.status, 200);
+  const list = (await request(`${fx.base}/api/users`, { token: fx.readOnly })).json as Array<{ address: string }>;
+  assert.deepEqual(list.map((u) => u.address), ['alice@example.test']);
+  assert.equal((await request(`${fx.base}/api/users/alice@example.test`, { method: 'DELETE', token: fx.readWrite })).status, 200);
+  assert.equal((await request(`${fx.base}/api/users/alice@example.test`, { method: 'DELETE', token: fx.readWrite })).status, 404);
+});
+
+test('certificates, login reports and analyzer findings', async () => {
+  const certs = (await request(`${fx.base}/api/certificates`, { token: fx.readOnly })).json as Array<{ sans: string[]; testingOnly: boolean; daysLeft: number }>;
+  assert.equal(certs.length, 1);
+  assert.ok(certs[0].sans.includes('mail.example.test') && certs[0].testingOnly && certs[0].daysLeft > 60);
+  const insecure = await request(`${fx.base}/api/logs/insecure-logins?protocol=imap4&since=7d`, { token: fx.readOnly });
+  assert.equal(insecure.status, 200);
+  assert.deepEqual(insecure.json, []);
+  const bad = await request(`${fx.base}/api/logs/failed-logins?since=yesterday`, { token: fx.readOnly });
+  assert.equal(bad.status, 400);
+  assert.equal((bad.json as { setting: string }).setting, 'since');
+  const an = (await request(`${fx.base}/api/analyzer`, { token: fx.readOnly })).json as { worst: string; findings: Array<{ id: string; severity: string }> };
+  assert.equal(an.findings.find((f) => f.id === 'login-type.imap4')?.severity, 'pass');
+  assert.equal(an.findings.find((f) => f.id.startsWith('certificate.self-signed.'))?.severity, 'warning');
+});
+
+test('unknown routes get 404 and wrong methods 405, as JSON', async () => {
+  assert.equal((await request(`${fx.base}/api/nothing`, { token: fx.readOnly })).status, 404);
+  const r = await request(`${fx.base}/api/services`, { method: 'DELETE', token: fx.readWrite });
+  assert.equal(r.status, 405);
+  assert.match((r.json as { error: string }).error, /allowed: GET/);
+});
+
+test('the OpenAPI document is served without a token, validates, and lists every route', async () => {
+  const r = await request(`${fx.base}/api/openapi.json`);
+  assert.equal(r.status, 200);
+  const doc = r.json as { paths: Record<string, Record<string, unknown>> };
+  assert.deepEqual(checkOpenApi(doc), []);
+  for (const route of apiRoutes()) assert.ok(doc.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path} documented`);
+  // The validator is not a rubber stamp.
+  const broken = structuredClone(doc) as { openapi: string; paths: Record<string, Record<string, { parameters?: unknown[] }>> };
+  broken.openapi = '3.0.0';
+  delete broken.paths['/api/users/{address}'].delete.parameters;
+  assert.equal(checkOpenApi(broken).length, 2);
+});
+
+test('the control socket serves the API to the CLI token only', async (t) => {
+  const sock = await startControlSocket({ control: fx.control, logger: silentLogger });
+  t.after(() => sock.stop());
+  const token = readFileSync(cliTokenPath(fx.dataDir), 'utf8').trim();
+  assert.equal(statSync(cliTokenPath(fx.dataDir)).mode & 0o777, 0o600);
+  const ok = await request('http://localhost/api/services', { socketPath: sock.path, token });
+  assert.equal(ok.status, 200);
+  const other = await request('http://localhost/api/services', { socketPath: sock.path, token: fx.readWrite });
+  assert.equal(other.status, 401);
+  const consolePage = await request('http://localhost/console/', { socketPath: sock.path, token });
+  assert.equal(consolePage.status, 404);
+});

@@ -1,0 +1,53 @@
+// Services on a running server: `service stop|start` through the CLI (the control socket), the
+// Degraded state of a frontend without its backend, and the admin API's token scopes over HTTP.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, cli, cliOk, python, type Server } from './harness.js';
+
+const user = { address: 'sam@example.test', password: 'sam-services-pw' };
+let server: Server;
+before(async () => {
+  server = await startServer({ services: ['imap4', 'imap4-backend', 'admin'], users: [user] });
+});
+after(async () => {
+  await server?.stop();
+});
+
+const list = () => JSON.parse(cliOk(server.dataDir, ['service', 'list', '--json'])) as Array<{ name: string; startupType: string; status: string }>;
+const row = (name: string) => list().find((r) => r.name === name)!;
+
+test('service stop/start act on the running server and leave the startup type alone', { timeout: 60_000 }, async () => {
+  assert.deepEqual(row('imap4'), { name: 'imap4', startupType: 'Automatic', status: 'Running' });
+  cliOk(server.dataDir, ['service', 'stop', 'imap4-backend']);
+  assert.deepEqual(row('imap4-backend'), { name: 'imap4-backend', startupType: 'Automatic', status: 'Stopped' });
+  assert.equal(row('imap4').status, 'Degraded');
+  const refused = await python('login_matrix.py', ['imap', '127.0.0.1', String(server.ports.imap), String(server.ports.imaps), user.address, user.password]);
+  assert.equal(refused.code, 0, refused.stderr);
+  assert.match((JSON.parse(refused.stdout) as { implicit: { login: string } }).implicit.login, /^a2 NO \[UNAVAILABLE\]/);
+  cliOk(server.dataDir, ['service', 'start', 'imap4-backend']);
+  assert.equal(row('imap4').status, 'Running');
+  const ok = await python('login_matrix.py', ['imap', '127.0.0.1', String(server.ports.imap), String(server.ports.imaps), user.address, user.password]);
+  assert.match((JSON.parse(ok.stdout) as { implicit: { login: string } }).implicit.login, /^a2 OK/);
+  const bad = cli(server.dataDir, ['service', 'stop', 'imap9']);
+  assert.equal(bad.code, 2);
+});
+
+test('admin API: no token 401, read-only token cannot write (403), read-write can', { timeout: 60_000 }, async () => {
+  const base = `http://127.0.0.1:${server.ports.admin}`;
+  const ro = cliOk(server.dataDir, ['admin', 'token', 'add', 'viewer', '--scope', 'read-only']).trim().split(/\s+/).pop()!;
+  const rw = cliOk(server.dataDir, ['admin', 'token', 'add', 'operator', '--scope', 'read-write']).trim().split(/\s+/).pop()!;
+  assert.equal((await fetch(`${base}/api/services`)).status, 401);
+  assert.equal((await fetch(`${base}/api/services`, { headers: { authorization: 'Bearer wrong-token' } })).status, 401);
+  const services = await fetch(`${base}/api/services`, { headers: { authorization: `Bearer ${ro}` } });
+  assert.equal(services.status, 200);
+  const body = JSON.stringify({ 'login-type': 'PlainTextLogin' });
+  const denied = await fetch(`${base}/api/settings/imap`, { method: 'PUT', body, headers: { authorization: `Bearer ${ro}`, 'content-type': 'application/json' } });
+  assert.equal(denied.status, 403);
+  assert.match(cliOk(server.dataDir, ['imap', 'get', 'login-type']), /SecureLogin/);
+  const allowed = await fetch(`${base}/api/settings/imap`, { method: 'PUT', body, headers: { authorization: `Bearer ${rw}`, 'content-type': 'application/json' } });
+  assert.equal(allowed.status, 200, await allowed.text());
+  assert.match(cliOk(server.dataDir, ['imap', 'get', 'login-type']), /PlainTextLogin/);
+  const openapi = (await (await fetch(`${base}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+  assert.match(openapi.openapi, /^3\.1/);
+  assert.ok(openapi.paths['/api/services']);
+});
