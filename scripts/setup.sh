@@ -2,7 +2,7 @@
 # Installs everything Portcullis and its tests need on a fresh Debian machine with Node.js 20:
 # the npm packages (better-sqlite3 builds from source against Node's headers) and the Debian
 # packages the end-to-end tests drive as real peers: mbsync (isync), fetchmail, testssl.sh,
-# openssl, curl, and Postfix (an MTA delivering over LMTP and a smarthost; installed with "No
+# openssl, curl, chromium (the web console test), and Postfix (an MTA delivering over LMTP and a smarthost; installed with "No
 # configuration": the tests run it from throwaway config dirs, it is never started as a service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ command -v fetchmail >/dev/null 2>&1 || need+=(fetchmail)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
