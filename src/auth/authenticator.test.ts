@@ -81,7 +81,7 @@ test('SecureLogin refuses in cleartext before looking the user up', async () => 
   assert.deepEqual(lookups, []);
   assert.equal(auth.passwordLoginAllowed({ protocol: 'imap4', secure: false }), false);
   assert.deepEqual(auth.mechanisms({ protocol: 'imap4', secure: false }), []);
-  assert.deepEqual(auth.mechanisms({ protocol: 'imap4', secure: true }), ['PLAIN', 'LOGIN']);
+  assert.deepEqual(auth.mechanisms({ protocol: 'imap4', secure: true }), ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS']);
 });
 
 test('PlainTextAuthentication refuses passwords in clear; PlainTextLogin allows them, marked insecure', async () => {

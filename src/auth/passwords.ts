@@ -9,6 +9,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
+import { DEFAULT_SCRAM_ITERATIONS, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, SCRAM_PREFIX, deriveScramKeys, formatScramKeys, parseScramKeys, type ScramKeys } from './scram.js';
 
 export interface Argon2Params {
   memoryCost: number; // KiB
@@ -38,9 +39,42 @@ function argonOptions(p: Argon2Params): Argon2Options {
   return { algorithm: ARGON2ID as Argon2Options['algorithm'], memoryCost: p.memoryCost, timeCost: p.timeCost, parallelism: p.parallelism };
 }
 
-/** Hashes a new password with argon2id; returns a PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash). */
-export async function hashPassword(pw: string): Promise<string> {
-  return argon2Hash(pw, argonOptions(currentParams));
+let scramIterations = DEFAULT_SCRAM_ITERATIONS;
+
+/** PBKDF2 iterations for new SCRAM-SHA-256 keys (RFC 7677 minimum 4096). */
+export function setScramIterations(n: number): void {
+  if (!Number.isInteger(n) || n < MIN_SCRAM_ITERATIONS || n > MAX_SCRAM_ITERATIONS) {
+    throw new Error(`SCRAM iterations must be an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`);
+  }
+  scramIterations = n;
+}
+
+/**
+ * Hashes a new password with argon2id and returns the stored secret: the PHC string
+ * ($argon2id$v=19$m=...,t=...,p=...$salt$hash), then — unless `scram: false` — one space and the
+ * SCRAM-SHA-256 stored keys ({SCRAM-SHA-256}i,salt,StoredKey,ServerKey) so that SCRAM can be
+ * offered without a reversible password.
+ */
+export async function hashPassword(pw: string, opts: { scram?: boolean } = {}): Promise<string> {
+  const argon = await argon2Hash(pw, argonOptions(currentParams));
+  if (opts.scram === false) return argon;
+  return `${argon} ${formatScramKeys(deriveScramKeys(pw, undefined, scramIterations))}`;
+}
+
+export function scramIterationsSetting(): number {
+  return scramIterations;
+}
+
+/** Splits a stored secret into its verifiable hash and its SCRAM keys (when present). */
+export function splitStoredSecret(stored: string): { hash: string; scram: ScramKeys | null } {
+  const i = stored.indexOf(` ${SCRAM_PREFIX}`);
+  if (i < 0) return { hash: stored, scram: null };
+  return { hash: stored.slice(0, i), scram: parseScramKeys(stored.slice(i + 1)) };
+}
+
+/** The SCRAM-SHA-256 keys kept with a password, or null (the account cannot use SCRAM). */
+export function scramKeysOf(stored: string | null): ScramKeys | null {
+  return stored === null ? null : splitStoredSecret(stored).scram;
 }
 
 export type HashScheme = 'ARGON2ID' | 'SHA512-CRYPT' | 'SHA256-CRYPT' | 'BLF-CRYPT' | 'SSHA512' | 'unknown';
@@ -68,7 +102,7 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
 
 /** True when `pw` matches `stored`. Never throws for a malformed hash: it does not match. */
 export async function verifyPassword(stored: string, pw: string): Promise<boolean> {
-  const { scheme, body } = hashScheme(stored);
+  const { scheme, body } = hashScheme(splitStoredSecret(stored).hash);
   try {
     switch (scheme) {
       case 'ARGON2ID':
@@ -94,6 +128,9 @@ export async function verifyPassword(stored: string, pw: string): Promise<boolea
 
 /** True when the hash should be replaced by a fresh argon2id hash at the next successful login. */
 export function needsRehash(stored: string): boolean {
+  const split = splitStoredSecret(stored);
+  if (split.scram === null || split.scram.iterations < scramIterations) return true; // add SCRAM keys at the next login
+  stored = split.hash;
   const { scheme, body } = hashScheme(stored);
   if (scheme !== 'ARGON2ID' || stored.startsWith('{')) return true;
   const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(body);

@@ -8,6 +8,10 @@
  * - Per account: failures give growing delays only, never a block (no lock-out of a victim by a
  *   stranger); a network that has logged into the account before is exempt from them.
  * - An allow-list of networks always wins: never delayed, never blocked.
+ * - One network trying many accounts (`ipDistinctAccountsBlockAfter` different user names failing
+ *   within the window) is blocked at once: password spraying. One account failing from many
+ *   networks (`accountDistinctNetworksAlert`) is reported (onDetect) and gets the maximum delay
+ *   for unknown networks — still no block, so the owner from a known network gets in.
  *
  * The interface is asynchronous so that a shared implementation (SQL, Redis) can replace the
  * in-memory one for several processes.
@@ -46,13 +50,34 @@ export interface ThrottleOptions {
   windowMs: number;
   /** CIDR networks (or single addresses) never throttled. */
   allowList: string[];
+  /** Distinct accounts failing from one network within the window that block it. Default 5. */
+  ipDistinctAccountsBlockAfter: number;
+  /** Distinct networks failing for one account within the window that raise an alert. Default 10. */
+  accountDistinctNetworksAlert: number;
   now: () => number;
+  /** Called after the set of blocks changed (persisted for `portcullis auth blocks list`). */
+  onChange?: () => void;
+  /** Called when an attack pattern is detected. */
+  onDetect?: (event: { kind: 'ip-many-accounts' | 'account-many-ips'; network: string; account: string; count: number }) => void;
 }
 
 export const DEFAULT_THROTTLE: Readonly<ThrottleOptions> = {
   freeFailures: 1, baseDelayMs: 500, maxDelayMs: 8_000, ipBlockAfter: 10, blockMs: 15 * 60_000,
-  windowMs: 15 * 60_000, allowList: [], now: () => Date.now(),
+  windowMs: 15 * 60_000, allowList: [], ipDistinctAccountsBlockAfter: 5, accountDistinctNetworksAlert: 10, now: () => Date.now(),
 };
+
+/** The "throttling" settings block: every field optional, defaults as above. */
+export interface ThrottleSettings {
+  freeFailures?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  ipBlockAfter?: number;
+  blockMs?: number;
+  windowMs?: number;
+  allowList?: string[];
+  ipDistinctAccountsBlockAfter?: number;
+  accountDistinctNetworksAlert?: number;
+}
 
 /** Expands an IPv6 address to 8 groups of 4 hex digits; null when it is not IPv6. */
 function expandIPv6(address: string): string[] | null {
@@ -82,7 +107,7 @@ export function networkKey(address: string): string {
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
-interface Counter { failures: number; last: number; blockedUntil: number }
+interface Counter { failures: number; last: number; blockedUntil: number; distinct?: Set<string> }
 
 export class MemoryThrottle implements FailureThrottle {
   private readonly opts: ThrottleOptions;
@@ -146,18 +171,32 @@ export class MemoryThrottle implements FailureThrottle {
     const n = this.live(this.byNetwork, net) ?? { failures: 0, last: now, blockedUntil: 0 };
     n.failures++;
     n.last = now;
-    if (n.failures >= this.opts.ipBlockAfter) n.blockedUntil = now + this.opts.blockMs;
-    this.byNetwork.set(net, n);
     const acct = account.toLowerCase();
+    n.distinct ??= new Set();
+    if (n.distinct.size < 1000) n.distinct.add(acct);
+    const wasBlocked = n.blockedUntil > 0;
+    if (n.failures >= this.opts.ipBlockAfter) n.blockedUntil = now + this.opts.blockMs;
+    if (n.distinct.size >= this.opts.ipDistinctAccountsBlockAfter && n.blockedUntil === 0) {
+      n.blockedUntil = now + this.opts.blockMs;
+      this.detect({ kind: 'ip-many-accounts', network: net, account: acct, count: n.distinct.size });
+    }
+    this.byNetwork.set(net, n);
     let accountFailures = 0;
     if (!this.knownGood.get(acct)?.has(net)) {
       const a = this.live(this.byAccount, acct) ?? { failures: 0, last: now, blockedUntil: 0 };
       a.failures++;
       a.last = now;
+      a.distinct ??= new Set();
+      if (a.distinct.size < 1000) a.distinct.add(net);
       this.byAccount.set(acct, a);
       accountFailures = a.failures;
+      if (a.distinct.size === this.opts.accountDistinctNetworksAlert) {
+        this.detect({ kind: 'account-many-ips', network: net, account: acct, count: a.distinct.size });
+      }
+      if (a.distinct.size >= this.opts.accountDistinctNetworksAlert) accountFailures = Number.MAX_SAFE_INTEGER;
     }
     this.prune();
+    if (!wasBlocked && n.blockedUntil > 0) this.changed();
     return this.delayFor(Math.max(n.failures, accountFailures));
   }
 
@@ -187,6 +226,23 @@ export class MemoryThrottle implements FailureThrottle {
   async clear(network?: string): Promise<void> {
     if (network === undefined) this.byNetwork.clear();
     else this.byNetwork.delete(network.includes('/') ? network : networkKey(network));
+    this.changed();
+  }
+
+  private changed(): void {
+    try {
+      this.opts.onChange?.();
+    } catch {
+      // a persistence problem must not break logins
+    }
+  }
+
+  private detect(e: { kind: 'ip-many-accounts' | 'account-many-ips'; network: string; account: string; count: number }): void {
+    try {
+      this.opts.onDetect?.(e);
+    } catch {
+      // reporting only
+    }
   }
 
   /** Keeps memory bounded under a flood of distinct addresses. */

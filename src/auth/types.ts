@@ -48,6 +48,32 @@ export interface PasswordAttempt {
   mechanism: string;
 }
 
+/** Channel-binding types of SCRAM-*-PLUS (RFC 5929 tls-server-end-point, RFC 9266 tls-exporter). */
+export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point';
+
+/** The channel-binding data of a connection, or null when that type is unavailable on it. */
+export type ChannelBindingSource = (type: ChannelBindingType) => Buffer | null;
+
+/** One step of a server-side SASL exchange run by the Authenticator (any mechanism). */
+export type SaslExchangeStep =
+  | { challenge: Buffer }
+  | { done: true; result: AuthResult }
+  | { error: string };
+
+/**
+ * A SASL exchange with policy, throttling, look-ups, verification, authorization and logging
+ * inside. The protocol layer only does base64, "*" cancel and initial responses: it feeds each
+ * decoded response (null = none) and sends each challenge, until `done` or `error`.
+ * A challenge may be the mechanism's final server message (SCRAM "v="): the client answers it
+ * with an empty response, and only then is the exchange done.
+ */
+export interface SaslExchange {
+  readonly mechanism: string;
+  /** True for mechanisms where the client sends the secret itself (PLAIN, LOGIN, bearer tokens). */
+  readonly passwordBased: boolean;
+  step(response: Buffer | null): Promise<SaslExchangeStep>;
+}
+
 export interface Authenticator {
   /**
    * Applies policy, throttling and verification in that order. Never throws for bad
@@ -56,6 +82,15 @@ export interface Authenticator {
   authenticatePassword(ctx: LoginContext, attempt: PasswordAttempt): Promise<AuthResult>;
   /** Whether password-based mechanisms are allowed on a connection (the policy, no I/O). */
   passwordLoginAllowed(ctx: Pick<LoginContext, 'protocol' | 'secure'>): boolean;
-  /** SASL mechanism names to advertise on a connection. */
-  mechanisms(ctx: Pick<LoginContext, 'protocol' | 'secure'>): string[];
+  /**
+   * SASL mechanism names to advertise on a connection. `channelBinding`: whether the connection
+   * can give channel-binding data (then SCRAM-SHA-256-PLUS is offered too); default: `secure`.
+   */
+  mechanisms(ctx: Pick<LoginContext, 'protocol' | 'secure'> & { channelBinding?: boolean }): string[];
+  /**
+   * Starts a SASL exchange for `mechanism` (case-insensitive); null when it is not supported.
+   * A mechanism refused by policy still gets an exchange: its first step answers with the
+   * policy refusal, before anything is looked up.
+   */
+  startSasl(ctx: LoginContext, mechanism: string, channelBinding?: ChannelBindingSource): SaslExchange | null;
 }

@@ -66,6 +66,8 @@ export interface ConfigFile {
   lmtp: Record<string, SettingValue>;
   server: Record<string, SettingValue>;
   admin: Record<string, SettingValue>;
+  auth: Record<string, SettingValue>;
+  directory: Record<string, SettingValue>;
 }
 
 export class ConfigError extends Error {
@@ -141,7 +143,7 @@ export function validateSetting(def: SettingDef, input: SettingValue | string): 
 
 export function defaultConfig(hostname: string): ConfigFile {
   const services = Object.fromEntries(SERVICE_NAMES.map((s) => [s, 'Disabled'])) as Record<ServiceName, StartupType>;
-  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {}, server: {}, admin: {} };
+  return { version: CONFIG_VERSION, hostname, store: { kind: 'sqlite' }, services, imap: {}, pop: {}, smtp: {}, lmtp: {}, server: {}, admin: {}, auth: {}, directory: {} };
 }
 
 export function configPath(dataDir: string): string {
@@ -240,6 +242,42 @@ export function serverSettings(cfg: ConfigFile): ServerSettings {
 export interface AdminSettings {
   bindings: Binding[];
   x509CertificateName: string;
+}
+
+export interface AuthSettings {
+  masterUsers: string[];
+  allowList: string[];
+  freeFailures: number;
+  maxDelayMs: number;
+  ipBlockAfter: number;
+  blockMinutes: number;
+  oauthIssuersFile: string;
+}
+
+export function authSettings(cfg: ConfigFile): AuthSettings {
+  return effectiveSection(cfg, 'auth') as unknown as AuthSettings;
+}
+
+export interface DirectorySettings {
+  kind: 'local' | 'ldap';
+  url: string;
+  startTls: boolean;
+  caFile: string;
+  mode: 'search-then-bind' | 'bind-as-user';
+  bindDn: string;
+  bindPasswordFile: string;
+  baseDn: string;
+  userFilter: string;
+  userDnTemplate: string;
+  addressAttribute: string;
+  quotaAttribute: string;
+  imapEnabledAttribute: string;
+  popEnabledAttribute: string;
+  timeoutMs: number;
+}
+
+export function directorySettings(cfg: ConfigFile): DirectorySettings {
+  return effectiveSection(cfg, 'directory') as unknown as DirectorySettings;
 }
 
 export function adminSettings(cfg: ConfigFile): AdminSettings {

@@ -6,6 +6,7 @@
  */
 import { LOGIN_TYPES } from '../auth/types.js';
 import { LMTP_SETTINGS, SMTP_SETTINGS } from './schema-smtp.js';
+import { AUTH_SETTINGS, DIRECTORY_SETTINGS } from './schema-auth.js';
 
 export type SettingType =
   | { kind: 'enum'; values: readonly string[] }
@@ -100,7 +101,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export type StartupType = 'Automatic' | 'Disabled';
 
 /** Settings sections the `get|set` CLI commands expose, by CLI command name. */
-export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS, admin: ADMIN_SETTINGS } as const;
+export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS, admin: ADMIN_SETTINGS, auth: AUTH_SETTINGS, directory: DIRECTORY_SETTINGS } as const;
 export type SectionName = keyof typeof SETTINGS_SECTIONS;
 
 /** kebab-case -> camelCase, for typed access. */

@@ -9,13 +9,14 @@ import type { Authenticator, AuthResult, LoginContext, PasswordAttempt } from '.
 import type { ImapSettings } from '../config/config.js';
 import type { Logger } from '../core/log.js';
 import type { Account } from '../store/store.js';
-import { createSaslServer } from '../auth/sasl/index.js';
+import { channelBindingOf } from '../auth/channel-binding.js';
 import { CommandReader } from './reader.js';
 import { RelayConnection } from './relay.js';
 import { tokenizeCommand, ImapSyntaxError, type ImapToken } from './protocol/tokenizer.js';
 import { tagOf } from './protocol/framer.js';
 import { Args } from './protocol/args.js';
 import { idResponse } from './commands/basic.js';
+import { imapRequest, type SessionObserver } from '../observe/session-observer.js';
 
 export interface ImapHandoff {
   connection: Connection;
@@ -25,6 +26,8 @@ export interface ImapHandoff {
   /** Tag of the LOGIN/AUTHENTICATE command: the backend sends its tagged OK. */
   tag: string;
   mechanism: string;
+  /** Protocol log and metrics of this connection, carried on by the backend session. */
+  observer?: SessionObserver;
 }
 
 export interface LoginSessionDeps {
@@ -34,6 +37,8 @@ export interface LoginSessionDeps {
   /** The backend to hand a logged-in session to; null when it is disabled or stopped. */
   handoff: () => ((h: ImapHandoff) => void) | null;
   logger: Logger;
+  /** Protocol log and metrics; `connection` should be observer.connection. */
+  observer?: SessionObserver;
 }
 
 /** Consecutive BAD replies, and failed logins, after which a not-authenticated session ends. */
@@ -103,12 +108,15 @@ export class LoginSession {
     while (!this.done) {
       const r = await this.reader.next();
       if (!r) return;
+      const req = r.kind === 'command' ? imapRequest(r.parts, r.literals) : { command: '', parameters: '', rqsize: 0 };
+      const observed = this.deps.observer?.begin(req.command, req.parameters, req.rqsize);
       let outcome: Outcome;
       let tag: string | null = null;
       if (r.kind === 'error') {
         tag = r.tag;
         if (r.fatal) {
           this.conn.close(`${tag ?? '*'} BAD ${r.message}\r\n* BYE Protocol error\r\n`);
+          observed?.('BAD');
           return;
         }
         outcome = r.reason === 'literal-too-big' ? { status: 'NO', code: 'TOOBIG', text: r.message } : { status: 'BAD', text: r.message };
@@ -123,9 +131,13 @@ export class LoginSession {
           if (!(err instanceof ImapSyntaxError)) this.log.error('imap-login-command-failed', { err: err instanceof Error ? err : new Error(String(err)) });
         }
       }
-      if (outcome === 'handed-off' || outcome === 'closed') return;
-      if (outcome === 'silent') continue;
+      if (outcome === 'handed-off' || outcome === 'closed' || outcome === 'silent') {
+        observed?.(outcome === 'closed' ? 'Closed' : 'OK');
+        if (outcome === 'silent') continue;
+        return;
+      }
       this.conn.write(`${tag ?? '*'} ${outcome.status}${outcome.code ? ` [${outcome.code}]` : ''} ${outcome.text}\r\n`);
+      observed?.(outcome.status);
       if (outcome.status === 'BAD') {
         if (++this.badCount >= MAX_BAD_COMMANDS) {
           this.conn.close('* BYE Too many invalid commands\r\n');
@@ -210,7 +222,7 @@ export class LoginSession {
     const initial = args.remaining ? args.astring('an initial response') : undefined;
     args.end();
     const ctx = this.context();
-    const server = createSaslServer(mech);
+    const server = this.deps.auth.startSasl(ctx, mech, channelBindingOf(this.conn));
     if (!server) return { status: 'NO', text: `Unsupported authentication mechanism ${mech.slice(0, 40)}` };
     if (server.passwordBased && !this.deps.auth.passwordLoginAllowed(ctx)) {
       return { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Plaintext authentication disallowed on non-secure (SSL/TLS) connections.' };
@@ -223,12 +235,14 @@ export class LoginSession {
       response = d;
     }
     for (let round = 0; round < 10; round++) {
-      const step = server.step(response);
+      const step = await server.step(response);
+      if (this.conn.closed) return 'closed';
       if ('error' in step) return { status: 'NO', code: 'AUTHENTICATIONFAILED', text: step.error };
-      if ('done' in step) return this.finishLogin(tag, step.attempt);
+      if ('done' in step) return this.finishLogin(tag, step);
       this.conn.write(`+ ${step.challenge.toString('base64')}\r\n`);
       const r = await this.reader.next();
       if (!r) return 'closed';
+      if (r.kind === 'command') this.deps.observer?.begin('*SASL*', '***', imapRequest(r.parts, r.literals).rqsize)('continuation');
       if (r.kind !== 'command' || r.literals.length) return { status: 'BAD', text: 'Invalid SASL response' };
       const line = Buffer.concat(r.parts).toString('latin1').trim();
       if (line === '*') return { status: 'BAD', text: 'Authentication cancelled' };
@@ -239,11 +253,12 @@ export class LoginSession {
     return { status: 'NO', code: 'AUTHENTICATIONFAILED', text: 'Too many SASL steps' };
   }
 
-  private async finishLogin(tag: string, attempt: PasswordAttempt): Promise<Outcome> {
+  /** Ends a login: a password attempt to verify, or the result of a SASL exchange. */
+  private async finishLogin(tag: string, attempt: PasswordAttempt | { result: AuthResult }): Promise<Outcome> {
     this.conn.pause();
     let res: AuthResult;
     try {
-      res = await this.deps.auth.authenticatePassword(this.context(), attempt);
+      res = 'result' in attempt ? attempt.result : await this.deps.auth.authenticatePassword(this.context(), attempt);
     } finally {
       if (!this.conn.closed) this.conn.resume();
     }
@@ -264,7 +279,7 @@ export class LoginSession {
     this.reader.end();
     this.conn.release();
     this.log.info('imap-login', { user: res.account.address, mechanism: res.mechanism, insecure: res.insecure });
-    serve({ connection: this.conn, account: res.account, leftover, tag, mechanism: res.mechanism });
+    serve({ connection: this.conn, account: res.account, leftover, tag, mechanism: res.mechanism, observer: this.deps.observer });
     return 'handed-off';
   }
 }

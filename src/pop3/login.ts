@@ -4,8 +4,8 @@
  * the Authenticator and is applied before any credential is looked at. A successful login opens
  * the maildrop through the backend; without a backend the login is refused with [SYS/TEMP].
  */
-import { createSaslServer, type SaslServer } from '../auth/sasl/index.js';
-import type { LoginContext, PasswordAttempt } from '../auth/types.js';
+import { channelBindingOf } from '../auth/channel-binding.js';
+import type { AuthResult, LoginContext, PasswordAttempt, SaslExchange } from '../auth/types.js';
 import { isMailError } from '../core/errors.js';
 import type { Account } from '../store/store.js';
 import { decodeBase64Strict, errLine, okLine, type PopCommand } from './protocol.js';
@@ -42,7 +42,7 @@ export function capabilities(session: Pop3Session): string[] {
 
 export class LoginPhase {
   private user: string | null = null;
-  private sasl: SaslServer | null = null;
+  private sasl: SaslExchange | null = null;
   private failures = 0;
 
   constructor(private readonly session: Pop3Session) {}
@@ -154,7 +154,7 @@ export class LoginPhase {
       return;
     }
     const mechanism = cmd.args[0].toUpperCase();
-    const server = createSaslServer(mechanism);
+    const server = session.deps.auth.startSasl(this.loginContext(), mechanism, channelBindingOf(session.conn));
     if (!server) {
       session.write(errLine('Unsupported authentication mechanism'));
       return;
@@ -198,7 +198,8 @@ export class LoginPhase {
   private async step(response: Buffer | null): Promise<void> {
     const server = this.sasl;
     if (!server) return;
-    const r = server.step(response);
+    const r = await server.step(response);
+    if (this.session.conn.closed) return;
     if ('challenge' in r) {
       this.session.write(`+ ${r.challenge.toString('base64')}\r\n`);
       return;
@@ -209,19 +210,23 @@ export class LoginPhase {
       this.failed();
       return;
     }
-    await this.authenticate(r.attempt);
+    await this.authenticate(r);
   }
 
-  private async authenticate(attempt: PasswordAttempt): Promise<void> {
-    const { session } = this;
-    const conn = session.conn;
-    const ctx: LoginContext = {
+  private loginContext(): LoginContext {
+    const conn = this.session.conn;
+    return {
       protocol: 'pop3', sessionId: conn.sessionId, remoteAddress: conn.remoteAddress, localPort: conn.localPort,
       secure: conn.tls !== null, tlsVersion: conn.tls?.version ?? null, tlsCipher: conn.tls?.cipher ?? null, tlsMode: conn.tlsMode,
     };
+  }
+
+  /** Ends a login: a password attempt to verify (USER/PASS), or the result of a SASL exchange. */
+  private async authenticate(attempt: PasswordAttempt | { result: AuthResult }): Promise<void> {
+    const { session } = this;
     let result;
     try {
-      result = await session.deps.auth.authenticatePassword(ctx, attempt);
+      result = 'result' in attempt ? attempt.result : await session.deps.auth.authenticatePassword(this.loginContext(), attempt);
     } catch (err) {
       session.log.error('auth-exception', { err: err instanceof Error ? err : new Error(String(err)) });
       session.write(errLine('Authentication is temporarily unavailable, try again later', 'SYS/TEMP'));
@@ -274,6 +279,7 @@ export class LoginPhase {
         return;
       }
       session.enterTransaction(txn);
+      session.deps.observer?.setUser(account.address);
       session.log.info('login', { user: account.address, mechanism, messages: txn.count });
       session.write(okLine(`Logged in; maildrop has ${txn.count} message${txn.count === 1 ? '' : 's'} (${txn.octets} octets)`));
     } catch (err) {

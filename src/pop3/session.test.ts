@@ -13,7 +13,7 @@ test('CAPA after login drops USER, SASL and STLS; LOGIN-DELAY and EXPIRE follow 
   const c = await f.ready('plain');
   const [, before] = await c.multi('CAPA');
   assert.deepEqual(before, [
-    'TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'STLS',
+    'TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN SCRAM-SHA-256', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'STLS',
     'LOGIN-DELAY 900', 'EXPIRE 31', 'IMPLEMENTATION Portcullis',
   ]);
   assert.match(await c.login(USER, PW), /^\+OK Logged in/);

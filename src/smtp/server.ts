@@ -26,6 +26,7 @@ import type { ListenerAddress, RunningListeners } from '../net/listener.js';
 import type { ListenerKind } from '../net/types.js';
 import { hardenTlsSocket } from '../tls/policy.js';
 import type { TlsContextProvider } from '../tls/provider.js';
+import type { AuthResult, SaslExchangeStep } from '../auth/types.js';
 
 /** An error whose text becomes the SMTP reply: `smtpError(553, '5.7.1', 'text')`. */
 export interface SmtpReplyError extends Error {
@@ -40,9 +41,18 @@ export function smtpError(code: number, enhanced: string, text: string): SmtpRep
 
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
 
+/** A SASL exchange run by this file instead of the library (SCRAM, OAUTHBEARER, XOAUTH2). */
+export interface SmtpSaslExchange {
+  step(response: Buffer | null): Promise<SaslExchangeStep>;
+  /** The session user on success, or the reply for a failure. */
+  finish(result: AuthResult): { user: unknown } | SmtpReplyError;
+}
+
 export interface ConnectionHooks {
   /** SASL mechanisms allowed on a connection; [] means AUTH is refused by policy there. */
   authMechanisms?: (secure: boolean) => string[];
+  /** An exchange for `method`, or null to let the library run it (PLAIN, LOGIN). */
+  saslExchange?: (method: string, session: SMTPServerSession, socket: net.Socket | tls.TLSSocket) => SmtpSaslExchange | null;
   /** Called before each new connection is set up: apply live settings to server.options. */
   refresh?: (server: SMTPServer) => void;
 }
@@ -99,8 +109,66 @@ function installHooks(conn: SMTPConnection, hooks: ConnectionHooks): void {
       this.send(504, '5.5.4 Unrecognized authentication type');
       return callback();
     }
+    const exchange = hooks.saslExchange?.(method, this.session, this._socket) ?? null;
+    if (exchange) return runSasl(this, exchange, command.toString().trim().split(/\s+/)[2], callback);
     auth.call(this, command, callback);
   };
+}
+
+/** Drives one of our own SASL exchanges over 334 challenges (RFC 4954), "*" cancels. */
+function runSasl(conn: SMTPConnection, exchange: SmtpSaslExchange, initial: string | undefined, callback: () => void): void {
+  const feed = async (response: Buffer | null): Promise<void> => {
+    const s = await exchange.step(response);
+    if ('challenge' in s) {
+      conn.send(334, s.challenge.toString('base64'));
+      conn._nextHandler = function (this: SMTPConnection, command: Buffer, cb: () => void): void {
+        const line = command.toString().trim();
+        if (line === '*') {
+          conn.send(501, '5.7.0 Authentication aborted');
+          return cb();
+        }
+        const decoded = decodeBase64(line);
+        if (!decoded) {
+          conn.send(501, '5.5.2 Invalid base64 in SASL response');
+          return cb();
+        }
+        feed(decoded).then(cb, (err: unknown) => failed(err, cb));
+      };
+      return;
+    }
+    if ('error' in s) {
+      conn.send(535, `5.7.8 ${s.error.replace(/[\r\n]/g, ' ')}`);
+      return;
+    }
+    const out = exchange.finish(s.result);
+    if (out instanceof Error) {
+      conn.send(out.responseCode, out.message);
+      return;
+    }
+    conn.session.user = out.user;
+    conn.session.transmissionType = conn._transmissionType();
+    conn.send(235, '2.7.0 Authentication successful');
+  };
+  const failed = (_err: unknown, cb: () => void): void => {
+    conn.send(454, '4.7.0 Temporary authentication failure');
+    cb();
+  };
+  let first: Buffer | null = null;
+  if (initial !== undefined) {
+    const d = decodeBase64(initial);
+    if (!d) {
+      conn.send(501, '5.5.2 Invalid base64 in initial response');
+      return callback();
+    }
+    first = d;
+  }
+  feed(first).then(callback, (err: unknown) => failed(err, callback));
+}
+
+function decodeBase64(s: string): Buffer | null {
+  if (s === '=') return Buffer.alloc(0);
+  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
+  return Buffer.from(s, 'base64');
 }
 
 export interface ServerLimits {

@@ -13,7 +13,9 @@
  *   sent only once both are durable.
  */
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { Authenticator, LoginContext } from '../auth/types.js';
+import type * as net from 'node:net';
+import { channelBindingOf } from '../auth/channel-binding.js';
+import type { AuthResult, Authenticator, LoginContext } from '../auth/types.js';
 import { formatBinding } from '../config/config.js';
 import type { Logger } from '../core/log.js';
 import type { MailboxService } from '../mailbox/types.js';
@@ -27,7 +29,7 @@ import type { OutboundQueue } from './queue.js';
 import { replyForError } from './replies.js';
 import {
   ConnectionCounter, PortcullisSmtpServer, addressOf, closeServer, listen, runningListeners, smtpError,
-  type BoundServer,
+  type BoundServer, type SmtpReplyError, type SmtpSaslExchange,
 } from './server.js';
 import type { SmtpSettings } from './settings.js';
 
@@ -75,8 +77,33 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
     tlsCipher: session.tlsOptions ? session.tlsOptions.standardName ?? session.tlsOptions.name : null,
   });
 
+  // PLAIN and LOGIN run in the library (onAuth below); every other mechanism the Authenticator
+  // offers (SCRAM-SHA-256[-PLUS], OAUTHBEARER, XOAUTH2) runs as our own exchange (server.ts).
   const authMechanisms = (secure: boolean): string[] =>
-    deps.auth.mechanisms({ protocol: 'smtp', secure }).map((m) => m.toUpperCase()).filter((m) => SASL_NAMES.includes(m));
+    deps.auth.mechanisms({ protocol: 'smtp', secure }).map((m) => m.toUpperCase());
+
+  const authFailure = (r: Exclude<AuthResult, { ok: true }>): SmtpReplyError => {
+    switch (r.reason) {
+      case 'policy': return smtpError(530, '5.7.0', 'Must issue a STARTTLS command first');
+      case 'throttled': return smtpError(454, '4.7.0', 'Too many failed logins, try again later');
+      case 'unavailable': return smtpError(454, '4.7.0', 'Temporary authentication failure');
+      default: return smtpError(535, '5.7.8', 'Authentication credentials invalid');
+    }
+  };
+
+  const saslExchange = (method: string, session: SMTPServerSession, socket: net.Socket): SmtpSaslExchange | null => {
+    if (SASL_NAMES.includes(method)) return null;
+    const exchange = deps.auth.startSasl(loginContext(session), method, channelBindingOf({ socket }));
+    if (!exchange) return null;
+    return {
+      step: (response) => exchange.step(response),
+      finish: (r) => {
+        if (!r.ok) return authFailure(r);
+        sessionLog(session).info('smtp.login', { user: r.account.address, mechanism: r.mechanism, insecure: r.insecure });
+        return { user: r.account };
+      },
+    };
+  };
 
   const onAuth = (auth: SMTPServerAuthentication, session: SMTPServerSession, cb: (err: Error | null | undefined, res?: { user?: unknown; message?: string; responseCode?: number }) => void): void => {
     const attempt = {
@@ -241,6 +268,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
         onClose: (session) => counter.release(session),
       }, {
         authMechanisms,
+        saslExchange,
         refresh: (srv) => {
           const s = deps.settings();
           Object.assign(srv.options, { name: s.fqdn, banner: s.banner, size: s.maxMessageSize, maxRecipients: s.maxRecipients, socketTimeout: s.connectionInactivityTimeout * 1000 });

@@ -130,6 +130,19 @@ export interface ChangeFeed {
   publish(event: ChangeEvent): void;
 }
 
+/** An app password: a per-user secret limited to some protocols, stored hashed (argon2id). */
+export interface AppPasswordRecord {
+  id: number;
+  accountId: number;
+  /** Unique per account, chosen by the user ("phone", "laptop-thunderbird"). */
+  name: string;
+  passwordHash: string;
+  /** Protocols it may be used with: "imap4", "pop3", "smtp". */
+  protocols: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
 /** Fields SEARCH can ask the store to match as case-insensitive substrings of decoded text. */
 export type TextField = 'text' | 'body' | 'subject' | 'from' | 'to' | 'cc' | 'bcc' | { header: string };
 
@@ -146,6 +159,15 @@ export interface MailStore {
   deleteAccount(id: number): Promise<void>; // removes its mailboxes and messages
   /** Octets used by all messages of the account. */
   usedBytes(accountId: number): Promise<number>;
+
+  // --- app passwords (optional: a backend without them simply has none) ---
+  /** Fails with ALREADYEXISTS when the account already has one of that name. */
+  createAppPassword?(accountId: number, name: string, passwordHash: string, protocols: string[]): Promise<AppPasswordRecord>;
+  listAppPasswords?(accountId: number): Promise<AppPasswordRecord[]>;
+  /** True when one was removed. */
+  deleteAppPassword?(accountId: number, name: string): Promise<boolean>;
+  /** Records a successful use. */
+  touchAppPassword?(id: number, at: Date): Promise<void>;
 
   // --- mailboxes ---
   listMailboxes(accountId: number): Promise<MailboxInfo[]>;

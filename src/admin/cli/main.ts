@@ -25,6 +25,10 @@ commands:
   server get|set                     process-wide settings (tls-min-version, run-as-user)
   queue list [--json] | queue retry ID | queue remove ID
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
+  user app-password add ADDRESS --name N --protocols imap4,pop3,smtp | list ADDRESS [--json] | remove ADDRESS NAME
+  auth get|set                       master users, throttling, bearer-token issuers
+  auth blocks list [ADDRESS] [--json] | auth blocks clear [ADDRESS]
+  directory get|set                  local or LDAP / Active Directory accounts
   cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
   deliver --to ADDRESS [--mailbox NAME] < message
   logs insecure-logins|failed-logins [--protocol imap4|pop3|smtp] [--since T] [--json]
@@ -42,7 +46,9 @@ const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> =
   lmtp: async () => (await import('./settings.js')).settingsCommands('lmtp'),
   server: async () => (await import('./settings.js')).settingsCommands('server'),
   queue: async () => (await import('./queue.js')).queueCommands,
-  user: async () => (await import('./user.js')).userCommands,
+  user: async () => ({ ...(await import('./user.js')).userCommands, 'app-password': (await import('./app-password.js')).appPasswordCommand }),
+  auth: async () => ({ ...(await import('./settings.js')).settingsCommands('auth'), ...(await import('./auth.js')).authCommands }),
+  directory: async () => (await import('./settings.js')).settingsCommands('directory'),
   cert: async () => (await import('./cert.js')).certCommands,
   deliver: async () => (await import('./deliver.js')).deliverCommand,
   logs: async () => (await import('./logs.js')).logsCommands,

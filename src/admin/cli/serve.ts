@@ -2,6 +2,7 @@ import type { CliContext } from './errors.js';
 import { CliError } from './errors.js';
 import { parse } from './args.js';
 import { runServer } from '../../main.js';
+import { loadConfig } from '../../config/config.js';
 import { defaultWorkerCount, isClusterWorker, runClusterPrimary } from '../../net/cluster.js';
 import { IpcChangeFeed } from '../../store/feed/ipc.js';
 
@@ -20,8 +21,20 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
   const { values } = parse(ctx.args, { workers: { type: 'string' } }, 'portcullis serve [--workers N]');
   const workers = workerCount(values.workers as string | undefined);
   const worker = isClusterWorker();
-  if (!worker && workers > 1) return runClusterPrimary({ workers });
-  const server = await runServer(ctx.dataDir, undefined, worker ? { feed: new IpcChangeFeed() } : {});
+  if (!worker && workers > 1) {
+    loadConfig(ctx.dataDir); // a bad config is one clear error here, not one per worker
+    return runClusterPrimary({ workers });
+  }
+  let server: Awaited<ReturnType<typeof runServer>>;
+  try {
+    server = await runServer(ctx.dataDir, undefined, worker ? { feed: new IpcChangeFeed() } : {});
+  } catch (err) {
+    if (!worker) throw err;
+    // A worker's shared listeners and IPC channel would keep it alive: report and exit, and the
+    // primary stops the start-up (or restarts this worker later on).
+    process.stderr.write(`portcullis: worker start-up failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  }
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

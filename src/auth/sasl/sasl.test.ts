@@ -18,7 +18,7 @@ test('PLAIN without an initial response gets an empty challenge first', () => {
   const s = createSaslServer('PLAIN')!;
   assert.deepEqual(s.step(null), { challenge: Buffer.alloc(0) });
   const r = s.step(b('\0bob\0secret'));
-  assert.ok('done' in r && r.attempt.username === 'bob');
+  assert.ok('attempt' in r && r.attempt.username === 'bob');
 });
 
 test('PLAIN rejects malformed messages with a clear error', () => {

@@ -10,10 +10,11 @@ import type { ParsedMessage } from '../../message/types.js';
 import { LocalChangeFeed } from '../local-feed.js';
 import { mergeRanges } from '../names.js';
 import type {
-  Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
+  Account, AppPasswordRecord, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
 import * as accounts from './accounts.js';
+import * as appPasswords from './app-passwords.js';
 import { BlobFiles, hashBlob } from './blobs.js';
 import { Ctx } from './context.js';
 import { checkIntegrity } from './integrity.js';
@@ -81,12 +82,20 @@ class SqliteStore implements MailStore {
         const ids = this.ctx.stmt('SELECT id FROM mailboxes WHERE account_id = ?').pluck().all(id) as number[];
         for (const mb of ids) messages.deleteMailboxRows(this.ctx, mb);
         this.ctx.stmt('DELETE FROM subscriptions WHERE account_id = ?').run(id);
+        this.ctx.stmt('DELETE FROM app_passwords WHERE account_id = ?').run(id);
         this.ctx.stmt('DELETE FROM accounts WHERE id = ?').run(id);
       });
       this.gc();
     });
   }
   usedBytes(accountId: number): Promise<number> { return this.run(() => accounts.usedBytes(this.ctx, accountId)); }
+
+  createAppPassword(accountId: number, name: string, passwordHash: string, protocols: string[]): Promise<AppPasswordRecord> {
+    return this.run(() => appPasswords.createAppPassword(this.ctx, accountId, name, passwordHash, protocols));
+  }
+  listAppPasswords(accountId: number): Promise<AppPasswordRecord[]> { return this.run(() => appPasswords.listAppPasswords(this.ctx, accountId)); }
+  deleteAppPassword(accountId: number, name: string): Promise<boolean> { return this.run(() => appPasswords.deleteAppPassword(this.ctx, accountId, name)); }
+  touchAppPassword(id: number, at: Date): Promise<void> { return this.run(() => appPasswords.touchAppPassword(this.ctx, id, at)); }
 
   listMailboxes(accountId: number): Promise<MailboxInfo[]> { return this.run(() => mailboxes.listMailboxes(this.ctx, accountId)); }
   getMailbox(accountId: number, name: string): Promise<MailboxInfo | null> { return this.run(() => mailboxes.getMailbox(this.ctx, accountId, name)); }

@@ -99,6 +99,22 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
     description: 'small blobs stored inline in the blobs row (measured: see README.md)',
     sql: 'ALTER TABLE blobs ADD COLUMN data BLOB;',
   },
+  {
+    version: 3,
+    description: 'app passwords: per-user secrets limited to protocols (auth)',
+    sql: `
+CREATE TABLE app_passwords (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  protocols TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  UNIQUE (account_id, name)
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

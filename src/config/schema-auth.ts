@@ -1,0 +1,36 @@
+/**
+ * Authentication settings: `portcullis auth get|set` (master users, throttling, bearer-token
+ * issuers) and `portcullis directory get|set` (the LDAP / Active Directory backend). Declared
+ * beside the others so config/ validates every section without importing auth/.
+ */
+import type { SettingDef } from './schema.js';
+
+const FILE = { kind: 'string' as const, maxLength: 4096, pattern: /^$|^\/.*/, hint: 'an absolute path, or empty' };
+
+export const AUTH_SETTINGS: SettingDef[] = [
+  { name: 'master-users', exchange: null, type: { kind: 'string-list' }, default: [], apply: 'live', description: 'Addresses that may log in with an authorization identity of another user (SASL authzid); everyone else gets AUTHORIZATIONFAILED.' },
+  { name: 'allow-list', exchange: null, type: { kind: 'string-list' }, default: [], apply: 'restart', description: 'Networks (CIDR) never delayed or blocked by failure throttling, e.g. 10.0.0.0/8,2001:db8::/32.' },
+  { name: 'free-failures', exchange: null, type: { kind: 'int', min: 0, max: 100 }, default: 1, apply: 'restart', description: 'Failures from one network (or for one account) answered without extra delay.' },
+  { name: 'max-delay-ms', exchange: null, type: { kind: 'int', min: 0, max: 60_000, unit: 'ms' }, default: 8000, apply: 'restart', description: 'Longest delay added to a failure reply (it doubles per failure).' },
+  { name: 'ip-block-after', exchange: null, type: { kind: 'int', min: 1, max: 10_000 }, default: 10, apply: 'restart', description: 'Failures from one network (IPv6 by /64) before it is blocked for block-minutes.' },
+  { name: 'block-minutes', exchange: null, type: { kind: 'int', min: 1, max: 10_080, unit: 'minutes' }, default: 15, apply: 'restart', description: 'How long a blocked network stays blocked.' },
+  { name: 'oauth-issuers-file', exchange: null, type: FILE, default: '', apply: 'live', description: 'JSON file of trusted bearer-token issuers for OAUTHBEARER/XOAUTH2 ({"issuers":[{"issuer","audience":[],"keys":[{"pem"}|{"jwk"}],"usernameClaim"}]}); empty: not offered.' },
+];
+
+export const DIRECTORY_SETTINGS: SettingDef[] = [
+  { name: 'kind', exchange: null, type: { kind: 'enum', values: ['local', 'ldap'] }, default: 'local', apply: 'restart', description: 'Where accounts and passwords live: local (the store) or ldap (LDAP / Active Directory).' },
+  { name: 'url', exchange: null, type: { kind: 'string', maxLength: 1024, pattern: /^$|^ldaps?:\/\/\S+$/, hint: 'ldap://host:389 or ldaps://host:636' }, default: '', apply: 'restart', description: 'The directory server.' },
+  { name: 'start-tls', exchange: null, type: { kind: 'bool' }, default: true, apply: 'restart', description: 'Upgrade ldap:// connections with StartTLS.' },
+  { name: 'ca-file', exchange: null, type: FILE, default: '', apply: 'restart', description: 'PEM CA certificate(s) the directory certificate must chain to; empty: the system store.' },
+  { name: 'mode', exchange: null, type: { kind: 'enum', values: ['search-then-bind', 'bind-as-user'] }, default: 'search-then-bind', apply: 'restart', description: 'search-then-bind: find the entry as bind-dn, then bind as it; bind-as-user: bind with user-dn-template.' },
+  { name: 'bind-dn', exchange: null, type: { kind: 'string', maxLength: 1024, hint: 'a DN' }, default: '', apply: 'restart', description: 'Service account for searches.' },
+  { name: 'bind-password-file', exchange: null, type: FILE, default: '', apply: 'restart', description: 'File holding the service account password (first line); never logged.' },
+  { name: 'base-dn', exchange: null, type: { kind: 'string', maxLength: 1024, hint: 'a DN' }, default: '', apply: 'restart', description: 'Where users are searched.' },
+  { name: 'user-filter', exchange: null, type: { kind: 'string', maxLength: 1024, hint: 'an LDAP filter with {user}' }, default: '(&(objectClass=*)(|(mail={user})(uid={user})))', apply: 'restart', description: 'Search filter; {user} is the escaped login name.' },
+  { name: 'user-dn-template', exchange: null, type: { kind: 'string', maxLength: 1024, hint: 'a DN with {user}' }, default: '', apply: 'restart', description: 'For bind-as-user, e.g. uid={user},ou=people,dc=example,dc=org or {user} for AD.' },
+  { name: 'address-attribute', exchange: null, type: { kind: 'string', maxLength: 64, pattern: /^[A-Za-z][A-Za-z0-9-]*$/, hint: 'an attribute name' }, default: 'mail', apply: 'restart', description: 'Attribute with the mail address.' },
+  { name: 'quota-attribute', exchange: null, type: { kind: 'string', maxLength: 64, pattern: /^$|^[A-Za-z][A-Za-z0-9-]*$/, hint: 'an attribute name, or empty' }, default: '', apply: 'restart', description: 'Attribute with the quota in octets.' },
+  { name: 'imap-enabled-attribute', exchange: 'ImapEnabled', type: { kind: 'string', maxLength: 64, pattern: /^$|^[A-Za-z][A-Za-z0-9-]*$/, hint: 'an attribute name, or empty' }, default: '', apply: 'restart', description: 'Attribute switching IMAP off for a user (false/no/0/off/disabled).' },
+  { name: 'pop-enabled-attribute', exchange: 'PopEnabled', type: { kind: 'string', maxLength: 64, pattern: /^$|^[A-Za-z][A-Za-z0-9-]*$/, hint: 'an attribute name, or empty' }, default: '', apply: 'restart', description: 'Attribute switching POP3 off for a user.' },
+  { name: 'timeout-ms', exchange: null, type: { kind: 'int', min: 100, max: 60_000, unit: 'ms' }, default: 5000, apply: 'restart', description: 'Longest wait for the directory; then the login gets NO [UNAVAILABLE].' },
+];
