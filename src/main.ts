@@ -5,7 +5,9 @@
  * gracefully on SIGTERM/SIGINT.
  */
 import { Logger } from './core/log.js';
-import { loadConfig, imapSettings, popSettings, serverSettings, type ConfigFile } from './config/config.js';
+import { loadConfig, imapSettings, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
+import { directoryFromSettings, oauthIssuers, throttleFromSettings } from './auth/from-config.js';
+import { attachBlocksFile } from './auth/blocks-file.js';
 import { checkRunAsUser, dropPrivileges } from './admin/privileges.js';
 import type { ServiceName } from './config/schema.js';
 import { openStore } from './store/open.js';
@@ -24,6 +26,9 @@ import type { MailStore } from './store/store.js';
 import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
+import { createProtocolLog, protocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import { collectServerGauges } from './observe/metrics.js';
+import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
 import type { ChangeFeed } from './store/store.js';
@@ -57,21 +62,36 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   let cfg = loadConfig(dataDir);
   const runAs = checkRunAsUser(serverSettings(cfg).runAsUser, dataDir);
   // In a worker of `serve --workers N`, slot 0 speaks for the cluster in the run status (the
-  // primary's pid: signals sent to it reach every worker); the other slots write nothing.
+  // primary's pid: signals sent to it reach every worker) and alone runs the outbound relay
+  // loop (the spool has no claim step, so two loops could send a message twice).
   const slot = workerSlot();
   const statusPid = slot === null ? process.pid : process.ppid;
-  const writesStatus = slot === null || slot === 0;
+  const leadSlot = slot === null || slot === 0;
   const sqlite = (cfg.store?.kind ?? 'sqlite') === 'sqlite';
   const store = await openStore(dataDir, cfg, sqlite && opts.feed ? { feed: opts.feed } : {});
   const mailboxes = createMailboxService(store);
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
+  // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
+  // (read live); roll-over and retention limits as configured at start.
+  const imapLog = createProtocolLog({ dir: protocolLogDir(dataDir, 'imap4'), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
+  const popLog = createProtocolLog({ dir: protocolLogDir(dataDir, 'pop3'), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
+  const timedMailboxes = timedMailboxService(mailboxes);
+  const blocksRef = { changed: () => {} };
+  const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed());
+  const blocks = attachBlocksFile(throttle, dataDir, logger);
+  blocksRef.changed = () => blocks.changed();
   const auth = createAuthenticator({
     store,
     logger,
+    throttle,
+    masterUsers: () => authSettings(cfg).masterUsers,
+    oauth: oauthIssuers(() => authSettings(cfg).oauthIssuersFile),
+    directory: directoryFromSettings(directorySettings(cfg)),
     onAttempt: (c, attempt, outcome) => securityLog.record(loginEvent(c, attempt, outcome, { tlsMode: c.tlsMode })),
     loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: smtpSettings(cfg).loginType }),
   });
   const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion }));
+  const stopGauges = collectServerGauges({ certificates: () => tls.store.list(), throttledNetworks: async () => (await throttle.blocks()).length });
   // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
   const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
   let queueRunning = false;
@@ -93,7 +113,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     }
     const listeners = Object.values(frontends).flatMap((f) => f!.listeners.addresses().map((a) => ({ service: a.service, kind: a.kind, address: a.address, port: a.port })));
     lastStatus = services;
-    if (writesStatus) writeRunStatus(dataDir, { pid: statusPid, startedAt, services, listeners });
+    if (leadSlot) writeRunStatus(dataDir, { pid: statusPid, startedAt, services, listeners });
   }
 
   // `service start|stop` act on the running server without changing the startup type; a
@@ -111,10 +131,10 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     appliedTypes = { ...ctx.cfg.services };
     // Backends first, so a frontend never starts without the backend it can have.
     if (want('imap4-backend') && !backends['imap4-backend']) {
-      backends['imap4-backend'] = createImapBackend({ mailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }) });
+      backends['imap4-backend'] = createImapBackend({ mailboxes: timedMailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }), protocolLog: imapLog });
     } else if (!want('imap4-backend')) delete backends['imap4-backend'];
     if (want('pop3-backend') && !backends['pop3-backend']) {
-      backends['pop3-backend'] = createPop3Backend({ mailboxes, locks: store, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }) });
+      backends['pop3-backend'] = createPop3Backend({ mailboxes: timedMailboxes, locks: store, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }) });
     } else if (!want('pop3-backend')) delete backends['pop3-backend'];
 
     // Frontends: (re)start when enabled state or bindings changed; stopping one closes its
@@ -126,6 +146,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         auth,
         backend: () => (backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined) ?? null,
         logger: logger.child({ service: 'imap4' }),
+        protocolLog: imapLog,
       }));
     await reconcile('pop3', want('pop3'), JSON.stringify([popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
       startPop3Frontend({
@@ -134,6 +155,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         auth,
         backend: () => (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
         logger: logger.child({ service: 'pop3' }),
+        protocolLog: popLog,
       }));
     const smtp = smtpSettings(ctx.cfg);
     await reconcile('submission', want('submission'), JSON.stringify([smtp.sslBindings, smtp.unencryptedOrTlsBindings]), () =>
@@ -146,7 +168,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         accounts: store,
         logger: logger.child({ service: 'submission' }),
       }));
-    if (want('submission') && !queueRunning) {
+    if (want('submission') && !queueRunning && leadSlot) {
       queue.start();
       queueRunning = true;
     } else if (!want('submission') && queueRunning) {
@@ -203,12 +225,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       overrides.set(name, true);
       await apply();
     },
-    reload: async () => { await server.reload(); },
+    // In a worker of `serve --workers N`, a reload is the primary's SIGHUP, so every worker reloads.
+    reload: async () => { if (slot !== null) process.kill(process.ppid, 'SIGHUP'); else await server.reload(); },
   };
   await apply();
   // The CLI reaches the running server through a unix socket in the data dir (0600), whether
   // or not the admin API is enabled.
-  const controlSocket = await startControlSocket({ control, logger: logger.child({ service: 'control' }) });
+  // With `serve --workers N` only slot 0 opens it (one socket, one token per data dir).
+  const controlSocket = leadSlot ? await startControlSocket({ control, logger: logger.child({ service: 'control' }) }) : null;
   // Ports are bound: now give up root if the operator asked for it.
   if (runAs) process.stdout.write(`${dropPrivileges(runAs)}\n`);
   const enabled = Object.entries(cfg.services).filter(([, t]) => t === 'Automatic').map(([n]) => n);
@@ -231,7 +255,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       process.stdout.write('reloaded\n');
     },
     async stop() {
-      await controlSocket.stop();
+      await controlSocket?.stop();
       if (adminApi) await adminApi.stop();
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
       // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
@@ -239,8 +263,10 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       const imapBackend = backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined;
       if (imapBackend) await imapBackend.stop();
       if (queueRunning) await queue.stop();
-      if (writesStatus) clearRunStatus(dataDir);
+      if (leadSlot) clearRunStatus(dataDir);
       await securityLog.close();
+      await Promise.all([imapLog.close(), popLog.close()]);
+      stopGauges();
       await store.close();
     },
   };

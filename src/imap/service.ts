@@ -12,6 +12,8 @@ import { startListeners, type ListenerSpec, type RunningService } from '../net/l
 import { LoginSession, type ImapHandoff } from './login.js';
 import { ImapSession } from './session.js';
 import { COMMANDS, postLoginCapabilities } from './commands/index.js';
+import { observeSession } from '../observe/session-observer.js';
+import type { ProtocolLog } from '../observe/types.js';
 
 export type { ImapHandoff } from './login.js';
 
@@ -26,7 +28,11 @@ export interface ImapBackend {
   stop(): Promise<void>;
 }
 
-export function createImapBackend(deps: { mailboxes: MailboxService; settings: () => ImapSettings; logger: Logger }): ImapBackend {
+export function createImapBackend(deps: {
+  mailboxes: MailboxService; settings: () => ImapSettings; logger: Logger;
+  /** For sessions handed over without the frontend's observer (the frontend's log goes on otherwise). */
+  protocolLog?: ProtocolLog | null;
+}): ImapBackend {
   const sessions = new Set<ImapSession>();
   let emptied: Array<() => void> = [];
   const ended = (session: ImapSession): void => {
@@ -50,8 +56,11 @@ export function createImapBackend(deps: { mailboxes: MailboxService; settings: (
         h.connection.close(`${h.tag} NO [LIMIT] Too many sessions for this user (at most ${limit})\r\n* BYE Too many sessions\r\n`);
         return;
       }
+      const observer = h.observer ?? observeSession({ protocol: 'imap4', log: deps.protocolLog ?? null, connection: h.connection });
+      observer.setUser(h.account.address);
+      observer.setAuthMech(h.mechanism);
       const session = new ImapSession({
-        connection: h.connection, account: h.account, mailboxes: deps.mailboxes.forAccount(h.account),
+        observer, connection: h.observer ? h.connection : observer.connection, account: h.account, mailboxes: deps.mailboxes.forAccount(h.account),
         settings: deps.settings, logger: deps.logger.child({ session: h.connection.sessionId, user: h.account.address }),
         capabilities, commands: COMMANDS, leftover: h.leftover, onEnd: () => ended(session),
       });
@@ -80,6 +89,8 @@ export async function startImapFrontend(deps: {
   auth: Authenticator;
   backend: () => ImapBackend | null;
   logger: Logger;
+  /** The imap4 protocol log (rows only while protocol-log-enabled is true). */
+  protocolLog?: ProtocolLog | null;
 }): Promise<RunningService> {
   const s = deps.settings();
   const listeners: ListenerSpec[] = [
@@ -95,10 +106,12 @@ export async function startImapFrontend(deps: {
     limits: () => ({ maxConnections: deps.settings().maxConnections, maxConnectionFromSingleIp: deps.settings().maxConnectionFromSingleIp }),
     refusal: (reason) => `* BYE [LIMIT] ${reason === 'max-per-ip' ? 'Too many connections from your address' : 'Too many connections'}\r\n`,
     logger: deps.logger,
-    onConnection: (conn) => {
+    onConnection: (raw) => {
+      const observer = observeSession({ protocol: 'imap4', log: deps.protocolLog ?? null, connection: raw });
+      const conn = observer.connection;
       preauth.add(conn);
       const session = new LoginSession({
-        connection: conn, settings: deps.settings, auth: deps.auth, logger: deps.logger.child({ session: conn.sessionId }),
+        observer, connection: conn, settings: deps.settings, auth: deps.auth, logger: deps.logger.child({ session: conn.sessionId }),
         handoff: () => {
           const b = deps.backend();
           return b ? (h) => { preauth.delete(conn); b.serve(h); } : null;

@@ -17,6 +17,7 @@ import { errorToResult } from './errors.js';
 import { flagList } from './protocol/encoder.js';
 import { formatSequenceSet } from './protocol/seqset.js';
 import type { CommandDescriptor, CommandResult, SessionState } from './commands/types.js';
+import { imapRequest, type SessionObserver } from '../observe/session-observer.js';
 
 export interface ImapSessionDeps {
   connection: Connection;
@@ -29,6 +30,8 @@ export interface ImapSessionDeps {
   /** Bytes the frontend had read but not yet used. */
   leftover: Buffer;
   onEnd?: () => void;
+  /** Protocol log and metrics of the connection (the frontend's, carried over the hand-off). */
+  observer?: SessionObserver;
 }
 
 /** Output is coalesced up to this many bytes before a socket write. */
@@ -161,9 +164,12 @@ export class ImapSession {
     while (this.state !== 'logout') {
       const r = await this.reader.next();
       if (!r) return;
+      const req = r.kind === 'command' ? imapRequest(r.parts, r.literals) : { command: '', parameters: '', rqsize: 0 };
+      const observed = this.deps.observer?.begin(req.command, req.parameters, req.rqsize);
       if (r.kind === 'error') {
         if (r.reason === 'literal-too-big' && !r.fatal) this.send(`${r.tag ?? '*'} NO [TOOBIG] ${r.message}`);
         else this.send(`${r.tag ?? '*'} BAD ${r.message}`);
+        observed?.(r.reason === 'literal-too-big' && !r.fatal ? 'NO' : 'BAD');
         if (r.fatal) {
           this.closeWith('* BYE Protocol error\r\n');
           return;
@@ -177,13 +183,15 @@ export class ImapSession {
       } catch (err) {
         const t = tagOf(r.parts[0] ?? Buffer.alloc(0));
         this.send(`${t ?? '*'} BAD ${err instanceof Error ? err.message : 'Syntax error'}`);
+        observed?.('BAD');
         continue;
       }
       this.busy = true;
       try {
-        await this.execute(tag, tokens);
+        observed?.(await this.execute(tag, tokens));
       } finally {
         this.busy = false;
+        observed?.();
       }
       if (this.stopping !== null && (this.state as string) !== 'logout') {
         this.state = 'logout';
@@ -192,11 +200,12 @@ export class ImapSession {
     }
   }
 
-  private async execute(tag: string, tokens: ImapToken[]): Promise<void> {
+  /** Runs one command; resolves the status of its tagged reply (for the protocol log). */
+  private async execute(tag: string, tokens: ImapToken[]): Promise<string> {
     const first = tokens[0];
     if (!first || first.type !== 'atom') {
       this.send(`${tag} BAD Missing command`);
-      return;
+      return 'BAD';
     }
     let name = first.value.toUpperCase();
     let uid = false;
@@ -205,7 +214,7 @@ export class ImapSession {
       const sub = tokens[1];
       if (!sub || sub.type !== 'atom') {
         this.send(`${tag} BAD UID needs a command`);
-        return;
+        return 'BAD';
       }
       name = sub.value.toUpperCase();
       uid = true;
@@ -226,7 +235,7 @@ export class ImapSession {
         result = errorToResult(err, this.logger, name);
       }
     }
-    if (this.state === 'logout') return;
+    if (this.state === 'logout') return result.status;
     if (this.selected && result.status !== 'BAD') {
       try {
         await this.sync(!(desc?.holdsExpunges && !uid));
@@ -236,6 +245,7 @@ export class ImapSession {
     }
     this.send(`${tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${result.text}`);
     this.armTimeout();
+    return result.status;
   }
 
   /** Ends the session at once (output already sent cannot be taken back). */

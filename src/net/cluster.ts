@@ -142,7 +142,7 @@ export function runClusterPrimary(opts: ClusterPrimaryOptions): Promise<number> 
   const onStop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    out(`${signal}: stopping (no new connections; finishing sessions)\n`);
+    // each worker prints its "SIGTERM: stopping" line; the first one is shown
     const workers = live();
     if (workers.length === 0) return finish(0);
     for (const w of workers) w.process.kill('SIGTERM');

@@ -36,14 +36,16 @@ function nameCheck(p: ProtocolFacts, input: AnalyzerInput, byName: Map<string, C
     };
   }
   const cert = byName.get(p.selectedCertificate);
-  if (cert && names(cert) && !coversHost(cert, host)) {
+  // Selected by its stored name (not a host name): clients connect to the configured hostname.
+  const hostChecked = cert && wanted && cert.name === wanted && !coversHost(cert, wanted) ? input.hostname : host;
+  if (cert && names(cert) && !coversHost(cert, hostChecked)) {
     return {
-      id, severity: 'warning', title: `${p.protocol}: certificate "${cert.name}" does not name ${host}`,
+      id, severity: 'warning', title: `${p.protocol}: certificate "${cert.name}" does not name ${hostChecked}`,
       detail: `It names ${cert.subjectAltNames.join(', ')}; clients that verify the host name refuse it.`,
-      fix: importFix(host),
+      fix: importFix(hostChecked),
     };
   }
-  return { id, severity: 'pass', title: `${p.protocol}: presents certificate "${p.selectedCertificate}"`, detail: `For ${host}.`, fix: null };
+  return { id, severity: 'pass', title: `${p.protocol}: presents certificate "${p.selectedCertificate}"`, detail: `For ${hostChecked}.`, fix: null };
 }
 
 function hostOf(c: CertificateFacts): string {

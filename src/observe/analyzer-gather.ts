@@ -40,13 +40,13 @@ function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
       protocol: 'imap4', section: 'imap', frontend: 'imap4', backend: 'imap4-backend', loginType: imap.loginType,
       sslBindings: imap.sslBindings, cleartextBindings: imap.unencryptedOrTlsBindings,
       certificateSetting: 'x509-certificate-name', certificateName: imap.x509CertificateName,
-      selectedCertificate: store.select(imap.x509CertificateName)?.info.name ?? null, protocolLog: protocolLogFacts(imap),
+      selectedCertificate: (store.select(imap.x509CertificateName) ?? store.get(imap.x509CertificateName))?.info.name ?? null, protocolLog: protocolLogFacts(imap),
     },
     {
       protocol: 'pop3', section: 'pop', frontend: 'pop3', backend: 'pop3-backend', loginType: pop.loginType,
       sslBindings: pop.sslBindings, cleartextBindings: pop.unencryptedOrTlsBindings,
       certificateSetting: 'x509-certificate-name', certificateName: pop.x509CertificateName,
-      selectedCertificate: store.select(pop.x509CertificateName)?.info.name ?? null, protocolLog: protocolLogFacts(pop),
+      selectedCertificate: (store.select(pop.x509CertificateName) ?? store.get(pop.x509CertificateName))?.info.name ?? null, protocolLog: protocolLogFacts(pop),
     },
   ];
   try {
@@ -55,7 +55,7 @@ function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
       protocol: 'smtp', section: 'smtp', frontend: 'submission', backend: null, loginType: smtp.loginType,
       sslBindings: smtp.sslBindings, cleartextBindings: smtp.unencryptedOrTlsBindings,
       certificateSetting: 'tls-certificate-name', certificateName: smtp.tlsCertificateName,
-      selectedCertificate: store.select(smtp.tlsCertificateName)?.info.name ?? null, protocolLog: null,
+      selectedCertificate: (store.select(smtp.tlsCertificateName) ?? store.get(smtp.tlsCertificateName))?.info.name ?? null, protocolLog: null,
     });
   } catch {
     // Submission settings unreadable: the config check of `portcullis smtp get` reports it.

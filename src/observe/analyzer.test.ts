@@ -168,3 +168,15 @@ test('isLoopback', () => {
   for (const h of ['127.0.0.1', '127.0.0.3', '::1', '[::1]', 'localhost']) assert.equal(isLoopback(h), true, h);
   for (const h of ['0.0.0.0', '::', '192.0.2.1', 'mail.example.org', '128.0.0.1']) assert.equal(isLoopback(h), false, h);
 });
+
+test('a certificate selected by its stored name is checked against the configured hostname', () => {
+  const input = freshInit();
+  const ca = cert({ name: 'corp-ca-2024', subjectAltNames: ['mail.example.org'], selfSigned: false, inUseBy: ['imap4'] });
+  input.certificates = [ca];
+  input.protocols = [proto('imap4', { certificateName: 'corp-ca-2024', selectedCertificate: 'corp-ca-2024' })];
+  assert.equal(find(analyze(input), 'certificate.name.imap4').severity, 'pass');
+  input.certificates = [{ ...ca, subjectAltNames: ['other.example.net'] }];
+  const wrong = find(analyze(input), 'certificate.name.imap4');
+  assert.equal(wrong.severity, 'warning');
+  assert.match(wrong.title, /does not name mail\.example\.org/);
+});

@@ -13,6 +13,7 @@ import type { Logger } from '../core/log.js';
 import type { Protocol } from '../auth/types.js';
 import { applyRetention, dayKey, listLogFiles } from './log-files.js';
 import { sanitiseUser, type LoginEvent, type SecurityLog } from './types.js';
+import { countLogin } from './metrics.js';
 
 export const SECURITY_LOG_PATTERN = /^security-(\d{8})\.jsonl$/;
 export const DEFAULT_SECURITY_MAX_AGE_DAYS = 90;
@@ -121,6 +122,7 @@ export function createSecurityLog(opts: SecurityLogOptions): SecurityLog {
   return {
     record(event: LoginEvent): void {
       if (closed) return;
+      countLogin(event);
       if (queue.length >= MAX_QUEUED) {
         dropped++;
         return;

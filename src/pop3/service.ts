@@ -12,6 +12,8 @@ import type { TlsContextProvider } from '../tls/provider.js';
 import { Pop3Session } from './session.js';
 import { errLine } from './protocol.js';
 import type { Pop3Backend } from './types.js';
+import { observeSession } from '../observe/session-observer.js';
+import type { ProtocolLog } from '../observe/types.js';
 
 export { createPop3Backend, type Pop3BackendDeps } from './maildrop.js';
 export type { Pop3Backend, Pop3Transaction, MaildropLocks } from './types.js';
@@ -22,6 +24,8 @@ export interface Pop3FrontendDeps {
   auth: Authenticator;
   backend: () => Pop3Backend | null;
   logger: Logger;
+  /** The pop3 protocol log (rows only while protocol-log-enabled is true). */
+  protocolLog?: ProtocolLog | null;
 }
 
 /** How long stop() lets sessions finish the command in progress before cutting them off. */
@@ -48,7 +52,8 @@ export async function startPop3Frontend(deps: Pop3FrontendDeps): Promise<Running
       : 'Too many connections from your address, try again later', 'SYS/TEMP'),
     logger,
     onConnection: (conn) => {
-      const session = new Pop3Session(conn, { settings: deps.settings, auth: deps.auth, backend: deps.backend, logger: deps.logger });
+      const observer = observeSession({ protocol: 'pop3', log: deps.protocolLog ?? null, connection: conn });
+      const session = new Pop3Session(observer.connection, { settings: deps.settings, auth: deps.auth, backend: deps.backend, logger: deps.logger, observer });
       sessions.add(session);
       void session.closed.then(() => sessions.delete(session));
     },

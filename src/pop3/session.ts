@@ -10,6 +10,7 @@ import type { Connection } from '../net/types.js';
 import { LoginPhase, capabilities } from './login.js';
 import { LineFramer, errLine, multiLine, parseCommand, type Frame, type PopCommand } from './protocol.js';
 import type { Pop3Backend, Pop3Transaction, PopOutput } from './types.js';
+import { popRequest, type SessionObserver } from '../observe/session-observer.js';
 
 export type PopState = 'authorization' | 'transaction';
 
@@ -33,6 +34,8 @@ export interface SessionDeps {
   auth: Authenticator;
   backend: () => Pop3Backend | null;
   logger: Logger;
+  /** Protocol log and metrics; the session's `conn` should be observer.connection. */
+  observer?: SessionObserver;
 }
 
 export class Pop3Session implements PopOutput {
@@ -132,7 +135,13 @@ export class Pop3Session implements PopOutput {
       while (this.queue.length > 0 && !this.ended) {
         const frame = this.queue.shift() as Frame;
         if (this.gone && !this.runsAfterDisconnect(frame)) continue;
-        await this.handleFrame(frame);
+        const req = frame.kind === 'line' ? popRequest(frame.line, this.login.saslActive) : { command: '', parameters: '', rqsize: 0 };
+        const observed = this.deps.observer?.begin(req.command, req.parameters, req.rqsize);
+        try {
+          await this.handleFrame(frame);
+        } finally {
+          observed?.();
+        }
         await this.conn.drained();
         if (this.readPaused && this.queue.length <= MAX_QUEUED / 2) {
           this.readPaused = false;

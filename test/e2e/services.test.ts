@@ -47,7 +47,31 @@ test('admin API: no token 401, read-only token cannot write (403), read-write ca
   const allowed = await fetch(`${base}/api/settings/imap`, { method: 'PUT', body, headers: { authorization: `Bearer ${rw}`, 'content-type': 'application/json' } });
   assert.equal(allowed.status, 200, await allowed.text());
   assert.match(cliOk(server.dataDir, ['imap', 'get', 'login-type']), /PlainTextLogin/);
+  const back = await fetch(`${base}/api/settings/imap`, { method: 'PUT', body: JSON.stringify({ 'login-type': 'SecureLogin' }), headers: { authorization: `Bearer ${rw}`, 'content-type': 'application/json' } });
+  assert.equal(back.status, 200);
   const openapi = (await (await fetch(`${base}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
   assert.match(openapi.openapi, /^3\.1/);
   assert.ok(openapi.paths['/api/services']);
+});
+
+test('metrics: OpenMetrics text behind a token, counting logins by result and security', { timeout: 60_000 }, async () => {
+  const { parseOpenMetrics } = await import('../../src/observe/openmetrics-parse.js');
+  const base = `http://127.0.0.1:${server.ports.admin}`;
+  assert.equal((await fetch(`${base}/metrics`)).status, 401);
+  const token = cliOk(server.dataDir, ['admin', 'token', 'add', 'prometheus', '--scope', 'read-only']).trim().split(/\s+/).pop()!;
+  const scrape = async () => {
+    const r = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /openmetrics-text/);
+    return parseOpenMetrics(await r.text());
+  };
+  const count = (fams: Map<string, { samples: Array<{ name: string; labels: Record<string, string>; value: number }> }>, result: string) =>
+    fams.get('portcullis_logins')?.samples.filter((s) => s.name === 'portcullis_logins_total' && s.labels.protocol === 'imap4' && s.labels.result === result && s.labels.secure === 'true')
+      .reduce((n, s) => n + s.value, 0) ?? 0;
+  const before = await scrape();
+  const r = await python('login_matrix.py', ['imap', '127.0.0.1', String(server.ports.imap), String(server.ports.imaps), user.address, user.password]);
+  assert.equal(r.code, 0, r.stderr);
+  const after = await scrape();
+  // login_matrix logs in once after STARTTLS and once on the implicit-TLS port.
+  assert.equal(count(after, 'success') - count(before, 'success'), 2);
 });

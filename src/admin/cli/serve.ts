@@ -6,13 +6,17 @@ import { loadConfig } from '../../config/config.js';
 import { defaultWorkerCount, isClusterWorker, runClusterPrimary } from '../../net/cluster.js';
 import { IpcChangeFeed } from '../../store/feed/ipc.js';
 
-/** Worker processes from --workers N, else PORTCULLIS_WORKERS, else one per core. */
+/**
+ * Worker processes from --workers N, else PORTCULLIS_WORKERS, else 1. Several workers use every
+ * core, but `service start|stop`, metrics and throttling counters are still per worker process
+ * (see README, "Performance"), so one process stays the default.
+ */
 function workerCount(flag: string | undefined): number {
   const raw = flag ?? process.env.PORTCULLIS_WORKERS;
-  if (raw === undefined || raw === '') return defaultWorkerCount();
+  if (raw === undefined || raw === '') return 1;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1 || n > 256) {
-    throw new CliError(`--workers: "${raw}" is not allowed (allowed: a whole number from 1 to 256; default: the number of cores, ${defaultWorkerCount()})`);
+    throw new CliError(`--workers: "${raw}" is not allowed (allowed: a whole number from 1 to 256, e.g. ${defaultWorkerCount()} for every core; default 1)`);
   }
   return n;
 }

@@ -22,6 +22,7 @@ import { ApiError } from './ops.js';
 import { apiRoutes, matchPath, type ApiContext, type Route } from './routes.js';
 import { openApiDocument } from './openapi.js';
 import { bearerToken, readBody, sendError, sendJson, SECURITY_HEADERS } from './http-util.js';
+import { METRICS_CONTENT_TYPE, renderOpenMetrics } from '../../observe/metrics.js';
 import { hashToken, matchToken, newTokenSecret, readTokens, type TokenIdentity, type TokenRecord } from './tokens.js';
 import { handleConsole } from './console/handler.js';
 
@@ -108,6 +109,14 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const work = async (): Promise<void> => {
       if (isApi) return api(req, res, url);
+      if (url.pathname === '/metrics') {
+        // Prometheus / OpenMetrics scrape: any valid token (read-only is enough).
+        if (!identify(bearerToken(req))) throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN)');
+        const body = await renderOpenMetrics();
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': METRICS_CONTENT_TYPE });
+        res.end(body);
+        return;
+      }
       if (!opts.console) throw new ApiError(404, `path: ${url.pathname} (this socket serves /api only)`);
       if (url.pathname === '/' || url.pathname === '') {
         res.writeHead(303, { ...SECURITY_HEADERS, Location: '/console/' });

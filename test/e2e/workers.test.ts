@@ -1,0 +1,108 @@
+/**
+ * `serve --workers 2`: two worker processes share the listeners and the data dir; a change made
+ * through one worker reaches IDLE sessions on the other (the IPC change feed); the ports are
+ * printed once; a worker that dies is replaced.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { startServer, type Server } from './harness.js';
+import { ImapClient, quote } from '../../bench/loadgen/imap.js';
+
+const USER = 'alice@example.org';
+const PASSWORD = 'correct horse battery staple';
+
+async function withWorkers<T>(fn: () => Promise<T>): Promise<T> {
+  const before = process.env.PORTCULLIS_WORKERS;
+  process.env.PORTCULLIS_WORKERS = '2'; // the harness's `serve` inherits the environment
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.PORTCULLIS_WORKERS;
+    else process.env.PORTCULLIS_WORKERS = before;
+  }
+}
+
+function children(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+async function login(server: Server): Promise<ImapClient> {
+  const c = await ImapClient.connect({ host: '127.0.0.1', port: server.ports.imaps!, tls: true });
+  const r = await c.command(`LOGIN ${quote(USER)} ${quote(PASSWORD)}`);
+  assert.ok(r.ok, r.status);
+  return c;
+}
+
+/** Polls (no fixed sleep) until cond() holds or the deadline passes. */
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('serve --workers 2: an IDLE session on one worker hears of an APPEND through the other', async (t) => {
+  const server = await withWorkers(() => startServer({ imap: { 'login-type': 'SecureLogin' }, users: [{ address: USER, password: PASSWORD }] }));
+  t.after(() => server.stop());
+  const out = server.output();
+  assert.match(out, /^2 worker processes$/m);
+  assert.equal((out.match(/^imap4 listening on .*\(implicit TLS\)$/gm) ?? []).length, 1, 'each listener is printed once');
+  assert.equal((out.match(/^ready$/gm) ?? []).length, 1);
+  assert.equal(children(server.proc.pid!).length, 2);
+
+  // Connections are handed to the workers in turn: with four IDLE sessions both workers hold some,
+  // so whichever worker takes the APPEND, another worker's sessions must be told.
+  const idlers: ImapClient[] = [];
+  for (let i = 0; i < 4; i++) {
+    const c = await login(server);
+    t.after(() => c.destroy());
+    const sel = await c.command('SELECT INBOX', true);
+    assert.ok(sel.ok, sel.status);
+    idlers.push(c);
+  }
+  const told = idlers.map(() => false);
+  const idling = idlers.map((c, i) => c.idle(20_000, (line) => {
+    if (/^\* 1 EXISTS/.test(line)) told[i] = true;
+    return told[i];
+  }));
+  const writer = await login(server);
+  t.after(() => writer.destroy());
+  const msg = Buffer.from('From: bob@example.org\r\nTo: alice@example.org\r\nSubject: across workers\r\n\r\nhello\r\n');
+  const appended = await writer.append('INBOX', '', msg);
+  assert.ok(appended.ok, appended.status);
+  await Promise.all(idling);
+  assert.deepEqual(told, [true, true, true, true], 'every IDLE session saw * 1 EXISTS');
+});
+
+test('serve --workers 2: a worker that dies is replaced and logins keep working', async (t) => {
+  const server = await withWorkers(() => startServer({ users: [{ address: USER, password: PASSWORD }] }));
+  t.after(() => server.stop());
+  const first = children(server.proc.pid!);
+  assert.equal(first.length, 2);
+  process.kill(first[0], 'SIGKILL');
+  await until(() => {
+    const now = children(server.proc.pid!);
+    return now.length === 2 && !now.includes(first[0]);
+  }, 'a replacement worker');
+  await until(() => /"event":"worker-exited"/.test(server.output()), 'the worker-exited log line');
+  // Several logins: whichever worker each lands on, all succeed.
+  for (let i = 0; i < 4; i++) {
+    const c = await login(server);
+    await c.logout();
+  }
+  const code = await server.stop();
+  assert.equal(code, 0, 'SIGTERM stops every worker and the primary exits 0');
+});
