@@ -24,5 +24,5 @@ if (files.length === 0) {
   console.error('run-tests: no test files found (did tsc run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
