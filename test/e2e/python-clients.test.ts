@@ -28,3 +28,19 @@ test('poplib: SecureLogin before STLS, then STAT/RETR/UIDL/DELE over STLS and im
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /DELE applied at QUIT/);
 });
+
+test('curl lists and retrieves over pop3s://', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const body = 'From: c@example.test\r\nSubject: for curl pop\r\n\r\ncurl pop body\r\n';
+  cliOk(server.dataDir, ['deliver', '--to', user], body);
+  const list = spawnSync('curl', ['-sS', '-k', `pop3s://127.0.0.1:${server.ports.pop3s}/`, '-u', `${user}:${password}`], { encoding: 'utf8' });
+  assert.equal(list.status, 0, list.stderr);
+  const lines = list.stdout.trim().split(/\r?\n/);
+  const last = lines[lines.length - 1].split(' ')[0];
+  const msg = spawnSync('curl', ['-sS', '-k', `pop3s://127.0.0.1:${server.ports.pop3s}/${last}`, '-u', `${user}:${password}`], { encoding: 'utf8' });
+  assert.equal(msg.status, 0, msg.stderr);
+  assert.equal(msg.stdout, body);
+  // Without TLS under SecureLogin, curl cannot log in.
+  const plain = spawnSync('curl', ['-sS', `pop3://127.0.0.1:${server.ports.pop3}/`, '-u', `${user}:${password}`], { encoding: 'utf8' });
+  assert.notEqual(plain.status, 0);
+});

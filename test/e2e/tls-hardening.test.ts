@@ -13,13 +13,13 @@ import { startServer, type Server } from './harness.js';
 
 let server: Server;
 before(async () => {
-  server = await startServer({ users: [{ address: 'tess@example.test', password: 'tess-tls-password' }] });
+  server = await startServer({ services: ['imap4', 'imap4-backend', 'pop3', 'pop3-backend', 'submission'], users: [{ address: 'tess@example.test', password: 'tess-tls-password' }] });
 });
 after(async () => {
   await server?.stop();
 });
 
-function sClient(port: number, version: string, starttls?: 'imap' | 'pop3'): { ok: boolean; out: string } {
+function sClient(port: number, version: string, starttls?: 'imap' | 'pop3' | 'smtp'): { ok: boolean; out: string } {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, `-${version}`, '-cipher', 'DEFAULT@SECLEVEL=0'];
   if (starttls) args.push('-starttls', starttls);
   const r = spawnSync('openssl', args, { input: '', encoding: 'utf8', timeout: 30_000 });
@@ -28,9 +28,10 @@ function sClient(port: number, version: string, starttls?: 'imap' | 'pop3'): { o
 }
 
 test('TLS 1.0 and 1.1 are refused and 1.2 and 1.3 accepted on every port', () => {
-  const ports: Array<[string, number, 'imap' | 'pop3' | undefined]> = [
+  const ports: Array<[string, number, 'imap' | 'pop3' | 'smtp' | undefined]> = [
     ['imaps', server.ports.imaps!, undefined], ['imap+starttls', server.ports.imap!, 'imap'],
     ['pop3s', server.ports.pop3s!, undefined], ['pop3+stls', server.ports.pop3!, 'pop3'],
+    ['submissions', server.ports.submissions!, undefined], ['submission+starttls', server.ports.submission!, 'smtp'],
   ];
   for (const [name, port, starttls] of ports) {
     for (const v of ['tls1', 'tls1_1']) {
@@ -102,10 +103,14 @@ test('STARTTLS is refused on an implicit-TLS port and when already encrypted', a
 });
 
 const testssl = spawnSync('testssl', ['--version']).error ? null : 'testssl';
-test('testssl.sh: no weak protocol or cipher, forward secrecy, no compression, no client renegotiation', { skip: testssl ? false : 'testssl.sh (Debian package) is not installed', timeout: 900_000 }, async () => {
+test('testssl.sh on every port: no weak protocol or cipher, forward secrecy, no compression, no client renegotiation', { skip: testssl ? false : 'testssl.sh (Debian package) is not installed', timeout: 900_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-testssl-'));
   try {
-    for (const [port, starttls] of [[server.ports.imaps!, null], [server.ports.pop3!, 'pop3']] as const) {
+    const ports: Array<[number, string | null]> = [
+      [server.ports.imaps!, null], [server.ports.imap!, 'imap'], [server.ports.pop3s!, null], [server.ports.pop3!, 'pop3'],
+      [server.ports.submissions!, null], [server.ports.submission!, 'smtp'],
+    ];
+    for (const [port, starttls] of ports) {
       const json = join(dir, `${port}.json`);
       const args = ['--quiet', '--color', '0', '--warnings', 'batch', '--protocols', '--std', '--fs', '--renegotiation', '--crime', '--jsonfile', json];
       if (starttls) args.push('--starttls', starttls);
