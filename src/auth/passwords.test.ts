@@ -52,3 +52,12 @@ test('unknown, weak or malformed schemes never verify', async () => {
   assert.equal(await verifyPassword('{BLF-CRYPT}$2y$05$abcdefghijklmnopqrstuu5YMK3Ct5Kd.6TcCbQ0zBgmR8jvh1hC', 'x'), false);
   assert.equal(hashScheme('{blf-crypt}$2y$x').scheme, 'BLF-CRYPT');
 });
+
+test('{BLF-CRYPT} (bcrypt, as Dovecot writes it) verifies against the Openwall reference vector and is rehashed', async () => {
+  // Reference vector from Openwall's crypt_blowfish tests (password "U*U"), as $2a$ and as $2y$.
+  const vector = '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
+  assert.equal(await verifyPassword(`{BLF-CRYPT}${vector}`, 'U*U'), true);
+  assert.equal(await verifyPassword(`{BLF-CRYPT}${vector.replace('$2a$', '$2y$')}`, 'U*U'), true);
+  assert.equal(await verifyPassword(`{BLF-CRYPT}${vector}`, 'U*V'), false);
+  assert.equal(needsRehash(`{BLF-CRYPT}${vector}`), true);
+});

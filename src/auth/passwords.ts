@@ -4,9 +4,10 @@
  * New hashes: argon2id (PHC string) at or above the OWASP minimum (m=19456 KiB, t=2, p=1).
  * Verification also accepts hashes imported from Dovecot passwd-files:
  *   {ARGON2ID}$argon2id$...   {SHA512-CRYPT}$6$...   {SHA256-CRYPT}$5$...   {SSHA512}base64
- * ({BLF-CRYPT} is recognised but not verifiable without a bcrypt implementation: it fails closed.)
+ * ({BLF-CRYPT} is verified with bcryptjs, a pure-JavaScript bcrypt; it is never used for new hashes.)
  * Every comparison of derived bytes is constant-time.
  */
+import bcrypt from 'bcryptjs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
 import { DEFAULT_SCRAM_ITERATIONS, MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, SCRAM_PREFIX, deriveScramKeys, formatScramKeys, parseScramKeys, type ScramKeys } from './scram.js';
@@ -112,6 +113,9 @@ export async function verifyPassword(stored: string, pw: string): Promise<boolea
         const expected = shaCrypt(scheme === 'SHA512-CRYPT' ? 'sha512' : 'sha256', pw, body);
         return expected !== null && safeEqual(Buffer.from(expected), Buffer.from(body));
       }
+      case 'BLF-CRYPT':
+        // bcryptjs compares in constant time; $2y$ (PHP/Dovecot) is the same algorithm as $2b$.
+        return /^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(body) && (await bcrypt.compare(pw, body.replace(/^\$2y\$/, '$2b$')));
       case 'SSHA512': {
         const raw = Buffer.from(body, 'base64');
         if (raw.length <= 64) return false;
