@@ -1,0 +1,183 @@
+/**
+ * `npm run bench -- [--vs dovecot] [--quick] [--workers N] [--out DIR] [--cpu-prof DIR] [--only a,b]`
+ *
+ * Loads one fixed-seed data set into Portcullis (and Dovecot with --vs dovecot), starts both on
+ * loopback, runs every workload against each in turn (alternating which goes first), repeated,
+ * and writes bench/results/latest.{json,md,svg} (or DIR). --quick is a ~30 s smoke run.
+ */
+import { chmodSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import { cpus, totalmem, release, platform, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DatasetSpec } from './loadgen/dataset.js';
+import * as W from './loadgen/workloads.js';
+import { finishEntry, writeReport, type Entry, type Report } from './report.js';
+import { REPO, cpuSeconds, dovecotVersion, loadDovecot, loadPortcullis, pssKiB, startDovecot, startPortcullis, type Target } from './targets.js';
+import { PASSWORD } from './loadgen/dataset.js';
+
+const { values } = parseArgs({
+  options: {
+    vs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
+    rounds: { type: 'string' },
+    scaling: { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick === true;
+const vsDovecot = values.vs === 'dovecot';
+if (values.vs !== undefined && !vsDovecot) {
+  process.stderr.write(`bench: --vs ${values.vs} is not supported (allowed: dovecot)\n`);
+  process.exit(2);
+}
+const workers = values.workers ? Number(values.workers) : availableParallelism();
+const outDir = values.out ?? join(REPO, 'bench', 'results');
+const only = values.only ? new Set(values.only.split(',')) : null;
+const want = (name: string): boolean => !only || only.has(name) || [...only].some((o) => name.startsWith(o));
+
+const spec: DatasetSpec = quick
+  ? { users: 20, messagesPerUser: 30, popUsers: 2, popMessages: 20, bigMessages: 2000, idleUsers: 2 }
+  : { users: 200, messagesPerUser: 40, popUsers: 8, popMessages: 60, bigMessages: 100_000, idleUsers: 10 };
+const ms = quick ? 1500 : 8000;
+const rounds = values.rounds ? Number(values.rounds) : quick ? 1 : 3;
+const mixedClients = quick ? [10] : [10, 50, 200];
+const idle = quick ? { portcullis: 200, dovecot: 200 } : { portcullis: 10_000, dovecot: 1000 };
+
+function log(s: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+}
+
+function wt(t: Target): W.WorkloadTarget {
+  return { imaps: t.imaps, pop3s: t.pop3s, lmtp: t.lmtp, memoryKiB: () => pssKiB(t.pids()), cpuSeconds: () => cpuSeconds(t.pids()) };
+}
+
+async function main(): Promise<void> {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : undefined;
+  const root = mkdtempSync(join(base ?? (process.env.TMPDIR || '/tmp'), 'portcullis-bench-'));
+  chmodSync(root, 0o755); // Dovecot's unprivileged processes must reach their files below it
+  const dataFs = base ? 'tmpfs (/dev/shm): fsync is free for both servers; this measures CPU, not disks' : 'the temp dir\'s file system';
+  const targets: Target[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const t of targets) await t.stop().catch(() => undefined);
+    if (process.env.BENCH_KEEP) log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const pDir = join(root, 'portcullis');
+    log(`loading the data set into Portcullis (${JSON.stringify(spec)})`);
+    const loadP = await loadPortcullis(pDir, spec, PASSWORD);
+    log(`  ${(loadP / 1000).toFixed(1)} s`);
+    let dovecot: Target | null = null;
+    const dv = vsDovecot ? dovecotVersion() : null;
+    if (vsDovecot && !dv) throw new Error('dovecot is not installed: apt-get install -y dovecot-imapd dovecot-pop3d dovecot-lmtpd');
+    if (vsDovecot) {
+      const dDir = join(root, 'dovecot');
+      log('writing the same data set as Maildir for Dovecot');
+      const loadD = await loadDovecot(dDir, pDir, spec, PASSWORD);
+      log(`  ${(loadD / 1000).toFixed(1)} s`);
+      dovecot = await startDovecot(dDir);
+      targets.push(dovecot);
+    }
+    const portcullis = await startPortcullis(pDir, workers, { cpuProf: values['cpu-prof'] });
+    targets.push(portcullis);
+    const both: Target[] = dovecot ? [portcullis, dovecot] : [portcullis];
+    const runs = new Map<string, { metric: string; unit: string; higherIsBetter: boolean; p: number[]; d: number[]; detail: Record<string, unknown[]> }>();
+    const record = (name: string, metric: string, t: Target, r: W.WorkloadResult): void => {
+      let e = runs.get(name);
+      if (!e) runs.set(name, (e = { metric, unit: r.unit, higherIsBetter: r.higherIsBetter, p: [], d: [], detail: { portcullis: [], dovecot: [] } }));
+      (t.name === 'portcullis' ? e.p : e.d).push(r.value);
+      e.detail[t.name].push(r.detail);
+      log(`  ${name} ${t.name}: ${r.value} ${r.unit}`);
+    };
+
+    // Warm-up: every user's INBOX once on both (Dovecot builds its index files here; Portcullis
+    // has its metadata from ingest), so no round pays a first-open cost.
+    log('warm-up');
+    for (const t of both) await W.bigMailboxWorkload(wt(t), spec, { repeats: 1 });
+    for (const t of both) await W.imapMixedWorkload(wt(t), spec, { clients: Math.min(spec.users, 50), ms: 500, seed: 1 });
+
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? both : [...both].reverse();
+      log(`round ${round + 1}/${rounds} (${order.map((t) => t.name).join(' then ')})`);
+      for (const t of order) {
+        if (want('login')) record('login', 'logins/s', t, await W.loginWorkload(wt(t), spec, { clients: 16, ms, seed: 11 + round }));
+      }
+      for (const n of mixedClients) {
+        for (const t of order) if (want('imap-mixed')) record(`imap-mixed-${n}`, 'commands/s', t, await W.imapMixedWorkload(wt(t), spec, { clients: n, ms, seed: 21 + round }));
+      }
+      for (const t of order) {
+        if (!want('big-mailbox')) break;
+        const res = await W.bigMailboxWorkload(wt(t), spec, { repeats: quick ? 1 : 2 });
+        for (const [op, r] of Object.entries(res)) record(`big-mailbox ${op}`, op, t, r);
+      }
+      for (const t of order) if (want('pop3-download')) record('pop3-download', 'MB/s', t, await W.pop3Workload(wt(t), spec, { clients: spec.popUsers, ms }));
+      for (const t of order) if (want('deliver')) record('deliver', 'messages/s', t, await W.deliverWorkload(wt(t), spec, { clients: 8, ms, seed: 31 + round }));
+    }
+    if (want('idle-memory')) {
+      log('idle-memory');
+      for (const t of both) record('idle-memory', 'KiB/connection', t, await W.idleMemoryWorkload(wt(t), spec, { connections: idle[t.name], perUser: 1000 }));
+    }
+
+    // Issue 11 item 1: Portcullis throughput on 2 cores vs 1 (taskset), login and imap-mixed-50.
+    const scaling: Record<string, unknown> = {};
+    if (values.scaling) {
+      await portcullis.stop();
+      targets.splice(targets.indexOf(portcullis), 1);
+      for (const [label, w, cpusArg] of [['1 core', 1, '0'], [`${workers} cores`, workers, undefined]] as const) {
+        const p = await startPortcullis(pDir, w, { taskset: cpusArg });
+        targets.push(p);
+        const l = await W.loginWorkload(wt(p), spec, { clients: 16, ms, seed: 91 });
+        const m = await W.imapMixedWorkload(wt(p), spec, { clients: 50, ms, seed: 92 });
+        scaling[label] = { workers: w, taskset: cpusArg ?? 'all', loginsPerSecond: l.value, imapMixed50CommandsPerSecond: m.value };
+        log(`  scaling ${label}: ${l.value} logins/s, ${m.value} commands/s`);
+        await p.stop();
+        targets.splice(targets.indexOf(p), 1);
+      }
+    }
+
+    const entries: Entry[] = [...runs.entries()].map(([name, e]) => {
+      const entry = finishEntry({ name, metric: e.metric, unit: e.unit, higherIsBetter: e.higherIsBetter, runs: { portcullis: e.p, dovecot: e.d } });
+      return withTarget(entry);
+    });
+    const rep: Report = {
+      generatedAt: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30),
+        os: `${platform()} ${release()}`, node: process.version, dovecot: dv ? `Dovecot ${dv}` : null, dataFs, workers,
+        dovecotMode: 'Debian package, high-performance login mode (service_count=0, process_min_avail=cores), Maildir, same argon2id hashes and certificate',
+      },
+      dataset: { ...spec, loadSeconds: Math.round(loadP / 100) / 10 },
+      entries,
+      extra: { scaling, details: Object.fromEntries([...runs.entries()].map(([k, v]) => [k, v.detail])) },
+    };
+    writeReport(outDir, rep, quick ? 'quick' : 'latest');
+    log(`results in ${outDir}`);
+    process.stdout.write(entries.map((e) => `${e.name.padEnd(24)} ${String(e.portcullis).padStart(10)} ${String(e.dovecot ?? '–').padStart(10)} ${e.unit.padEnd(15)} ratio ${e.ratio ?? '–'}`).join('\n') + '\n');
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Issue 11's targets. */
+function withTarget(e: Entry): Entry {
+  const targets: Record<string, [string, (e: Entry) => boolean | null]> = {
+    login: ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
+    'imap-mixed-50': ['≥ 1.0× cmd/s, p99 ≤ Dovecot', (x) => (x.ratio === null ? null : x.ratio >= 1)],
+    'pop3-download': ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
+    deliver: ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
+    'idle-memory': ['≤ 20 KiB/conn', (x) => (x.portcullis === null ? null : x.portcullis <= 20)],
+  };
+  if (e.name.startsWith('big-mailbox')) return { ...e, target: '≤ Dovecot time', met: e.ratio === null ? null : e.ratio <= 1 };
+  const t = targets[e.name];
+  return t ? { ...e, target: t[0], met: t[1](e) } : e;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
