@@ -14,6 +14,7 @@ import { openStore } from './store/open.js';
 import { createMailboxService } from './mailbox/service.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { openServerTls, type ServerTls } from './tls/server-tls.js';
+import { hostMatches } from './tls/certinfo.js';
 import { createImapBackend, startImapFrontend } from './imap/service.js';
 import { createPop3Backend, startPop3Frontend } from './pop3/service.js';
 import { smtpSettings, lmtpSettings } from './smtp/settings.js';
@@ -238,6 +239,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const enabled = Object.entries(cfg.services).filter(([, t]) => t === 'Automatic').map(([n]) => n);
   if (!enabled.length) process.stdout.write('No service is enabled (portcullis service enable NAME); waiting for SIGHUP.\n');
   for (const warning of tls.warnings()) process.stdout.write(`warning: ${warning}\n`);
+  if (want('submission')) {
+    // The EHLO name should be one the submission certificate carries (RFC 8314 clients verify it).
+    const smtp = smtpSettings(cfg);
+    const cert = tls.store.select(smtp.tlsCertificateName) ?? tls.store.get(smtp.tlsCertificateName) ?? tls.store.select('');
+    if (cert && !cert.info.sans.some((n) => hostMatches(n, smtp.fqdn))) {
+      process.stdout.write(`warning: submission fqdn ${smtp.fqdn} is not named by its certificate "${cert.info.name}" (${cert.info.sans.join(', ')})\n`);
+    }
+  }
   process.stdout.write('ready\n');
 
   const server: Server = {

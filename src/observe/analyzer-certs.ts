@@ -26,7 +26,7 @@ function nameCheck(p: ProtocolFacts, input: AnalyzerInput, byName: Map<string, C
   if (!hasListeners) return null;
   const id = `certificate.name.${p.protocol}`;
   const wanted = p.certificateName;
-  const host = wanted || input.hostname;
+  const host = wanted || p.fqdn || input.hostname;
   if (!p.selectedCertificate) {
     return {
       id, severity: 'fail',
@@ -37,7 +37,14 @@ function nameCheck(p: ProtocolFacts, input: AnalyzerInput, byName: Map<string, C
   }
   const cert = byName.get(p.selectedCertificate);
   // Selected by its stored name (not a host name): clients connect to the configured hostname.
-  const hostChecked = cert && wanted && cert.name === wanted && !coversHost(cert, wanted) ? input.hostname : host;
+  const hostChecked = cert && wanted && cert.name === wanted && !coversHost(cert, wanted) ? p.fqdn || input.hostname : host;
+  if (cert && names(cert) && p.fqdn && !coversHost(cert, p.fqdn)) {
+    return {
+      id, severity: 'warning', title: `${p.protocol}: certificate "${cert.name}" does not name the fqdn ${p.fqdn}`,
+      detail: `The service greets and answers EHLO as ${p.fqdn}, but the certificate names ${cert.subjectAltNames.join(', ')}; clients that verify the host name refuse it.`,
+      fix: `portcullis ${p.section} set --fqdn ${hostOf(cert)}   (or import a certificate for ${p.fqdn})`,
+    };
+  }
   if (cert && names(cert) && !coversHost(cert, hostChecked)) {
     return {
       id, severity: 'warning', title: `${p.protocol}: certificate "${cert.name}" does not name ${hostChecked}`,

@@ -56,6 +56,7 @@ function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
       sslBindings: smtp.sslBindings, cleartextBindings: smtp.unencryptedOrTlsBindings,
       certificateSetting: 'tls-certificate-name', certificateName: smtp.tlsCertificateName,
       selectedCertificate: (store.select(smtp.tlsCertificateName) ?? store.get(smtp.tlsCertificateName))?.info.name ?? null, protocolLog: null,
+      fqdn: smtp.fqdn,
     });
   } catch {
     // Submission settings unreadable: the config check of `portcullis smtp get` reports it.

@@ -180,3 +180,17 @@ test('a certificate selected by its stored name is checked against the configure
   assert.equal(wrong.severity, 'warning');
   assert.match(wrong.title, /does not name mail\.example\.org/);
 });
+
+test('submission: a certificate that does not name the fqdn (EHLO name) is a warning with the fix', () => {
+  const smtp: ProtocolFacts = {
+    ...proto('imap4'), protocol: 'smtp', section: 'smtp', frontend: 'submission', backend: null,
+    certificateSetting: 'tls-certificate-name', sslBindings: [any4(465)], cleartextBindings: [any4(587)], protocolLog: null,
+    fqdn: 'smtp.other.example',
+  };
+  const bad = find(analyze({ ...freshInit(), protocols: [smtp] }), 'certificate.name.smtp');
+  assert.equal(bad.severity, 'warning');
+  assert.match(bad.title, /does not name the fqdn smtp\.other\.example/);
+  assert.match(bad.fix ?? '', /portcullis smtp set --fqdn mail\.example\.org/);
+  const good = find(analyze({ ...freshInit(), protocols: [{ ...smtp, fqdn: 'mail.example.org' }] }), 'certificate.name.smtp');
+  assert.equal(good.severity, 'pass');
+});

@@ -58,6 +58,8 @@ export interface ProtocolFacts {
   /** Name of the certificate the service would present, null when none matches. */
   selectedCertificate: string | null;
   protocolLog: { enabled: boolean; maxAgeDays: number; maxTotalBytes: number } | null;
+  /** SMTP: the name in the greeting and EHLO reply, which the certificate must carry. */
+  fqdn?: string;
 }
 
 export interface AnalyzerInput {
