@@ -88,7 +88,7 @@ export function markdown(rep: Report): string {
     lines.push('', '## Notes', '');
     for (const e of notes) lines.push(`- **${e.name}**: ${e.note}`);
   }
-  lines.push('', '![chart](latest.svg)', '');
+  lines.push('', `![chart](${rep.mode === 'quick' ? 'quick' : 'latest'}.svg)`, '', 'Profiles, fixes and what would close each miss: [profile.md](profile.md).', '');
   return lines.join('\n');
 }
 
