@@ -104,6 +104,19 @@ export type StartupType = 'Automatic' | 'Disabled';
 export const SETTINGS_SECTIONS = { imap: IMAP_SETTINGS, pop: POP_SETTINGS, smtp: SMTP_SETTINGS, lmtp: LMTP_SETTINGS, server: SERVER_SETTINGS, admin: ADMIN_SETTINGS, auth: AUTH_SETTINGS, directory: DIRECTORY_SETTINGS } as const;
 export type SectionName = keyof typeof SETTINGS_SECTIONS;
 
+/** What a setting accepts, in words: shown by `get`, the admin API and refusals. */
+export function allowedText(def: SettingDef): string {
+  const t = def.type;
+  switch (t.kind) {
+    case 'enum': return t.values.join(' | ');
+    case 'int': return `${t.min}..${t.max}${t.unit ? ' ' + t.unit : ''}`;
+    case 'bool': return 'true | false';
+    case 'bindings': return 'host:port,[v6]:port,... (may be empty)';
+    case 'string': return t.hint ?? 'text';
+    case 'string-list': return 'comma-separated list';
+  }
+}
+
 /** kebab-case -> camelCase, for typed access. */
 export function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -6,20 +6,8 @@
 import { CliError, type CliContext } from './errors.js';
 import { parse } from './args.js';
 import { checkBindingConflicts, loadConfig, saveConfig, validateSetting } from '../../config/config.js';
-import { SETTINGS_SECTIONS, type SectionName, type SettingDef, type SettingValue } from '../../config/schema.js';
+import { SETTINGS_SECTIONS, allowedText, type SectionName, type SettingValue } from '../../config/schema.js';
 import { readRunStatus } from '../runstate.js';
-
-function allowed(def: SettingDef): string {
-  const t = def.type;
-  switch (t.kind) {
-    case 'enum': return t.values.join(' | ');
-    case 'int': return `${t.min}..${t.max}${t.unit ? ' ' + t.unit : ''}`;
-    case 'bool': return 'true | false';
-    case 'bindings': return 'host:port,[v6]:port,... (may be empty)';
-    case 'string': return t.hint ?? 'text';
-    case 'string-list': return 'comma-separated list';
-  }
-}
 
 export function settingsCommands(section: SectionName) {
   const defs = SETTINGS_SECTIONS[section];
@@ -38,7 +26,7 @@ export function settingsCommands(section: SectionName) {
       default: d.default,
       changed: d.name in cfg[section],
       apply: d.apply,
-      allowed: allowed(d),
+      allowed: allowedText(d),
       exchange: d.exchange,
     }));
     if (values.json) {

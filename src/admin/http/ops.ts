@@ -9,7 +9,7 @@ import {
   ConfigError, checkBindingConflicts, formatBinding, imapSettings, loadConfig, parseBindings, popSettings, saveConfig, validateSetting,
   type Binding, type ConfigFile,
 } from '../../config/config.js';
-import { SERVICE_NAMES, SETTINGS_SECTIONS, type ServiceName, type SettingDef, type SettingValue } from '../../config/schema.js';
+import { SERVICE_NAMES, SETTINGS_SECTIONS, allowedText, type ServiceName, type SettingDef, type SettingValue } from '../../config/schema.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { analyze, worstSeverity, type Finding, type Severity } from '../../observe/analyzer.js';
 import { gatherAnalyzerInput } from '../../observe/analyzer-gather.js';
@@ -40,17 +40,6 @@ export function sectionDefs(section: string): SettingDef[] {
   return defs;
 }
 
-export function allowedText(def: SettingDef): string {
-  const t = def.type;
-  switch (t.kind) {
-    case 'enum': return t.values.join(' | ');
-    case 'int': return `${t.min}..${t.max}${t.unit ? ' ' + t.unit : ''}`;
-    case 'bool': return 'true | false';
-    case 'bindings': return 'host:port,[v6]:port,... (may be empty)';
-    case 'string': return t.hint ?? 'text';
-    case 'string-list': return 'comma-separated list';
-  }
-}
 
 export interface SettingRow {
   name: string;
