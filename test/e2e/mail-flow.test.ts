@@ -73,3 +73,14 @@ test('LMTP: per-recipient replies, and the delivered message lands in the right 
   assert.ok((await inbox(bob))['lmtp1@example.test'], 'bob got it');
   assert.ok((await inbox(alice))['lmtp1@example.test'], 'alice got it');
 });
+
+test('8-bit UTF-8 with SMTPUTF8 and BODY=8BITMIME is delivered byte for byte', { timeout: 60_000 }, async () => {
+  const sent = await python('smtp_utf8.py', ['127.0.0.1', String(server.ports.submissions), alice.address, alice.password, bob.address]);
+  assert.equal(sent.code, 0, sent.stderr);
+  const got = await python('imap_fetch_raw.py', ['127.0.0.1', String(server.ports.imaps), bob.address, bob.password, 'utf8-1@example.test']);
+  assert.equal(got.code, 0, got.stderr);
+  // The stored message is the submitted one after our Received: header.
+  const body = Buffer.from(got.stdout, 'base64').toString('utf8');
+  assert.ok(body.endsWith(sent.stdout), 'delivered bytes end with exactly what was sent');
+  assert.match(body, /^Received: /);
+});
