@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.js';
 import type { ProtocolSettings } from '../config/config.js';
 import { applyRetention, hourKey, listLogFiles, periodStart, type RollOver } from './log-files.js';
 import { sanitiseUser, type ProtocolLog, type ProtocolLogRow } from './types.js';
+import { createBatchQueue } from './batch-queue.js';
 
 export const PROTOCOL_LOG_FIELDS = [
   'dateTime', 'sessionId', 'seqNumber', 'sIp', 'cIp', 'user', 'duration', 'rqsize', 'rpsize',
@@ -135,11 +136,8 @@ export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
   const pattern = protocolLogPattern(opts.protocol);
   const timed = typeof opts.rollOver === 'string';
   const sizeLimit = typeof opts.rollOver === 'object' ? Math.max(1, opts.rollOver.sizeBytes) : Math.max(0, opts.maxFileBytes ?? 0);
-  let queue: Queued[] = [];
-  let draining: Promise<void> | null = null;
   let current: CurrentFile | null = null;
   let closed = false;
-  let dropped = 0;
   let madeDir = false;
 
   async function roll(time: Date): Promise<CurrentFile> {
@@ -185,48 +183,21 @@ export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
     await emit();
   }
 
-  async function drain(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve)); // gather a batch
-    while (queue.length) {
-      const batch = queue;
-      queue = [];
-      try {
-        await writeBatch(batch);
-      } catch (err) {
-        current = null; // reopen (a fresh file) next time
-        opts.logger?.error('protocol-log.write-failed', { protocol: opts.protocol, err, rows: batch.length });
-      }
-    }
-    if (dropped) {
-      opts.logger?.warn('protocol-log.rows-dropped', { protocol: opts.protocol, rows: dropped });
-      dropped = 0;
-    }
-  }
-
-  function kick(): void {
-    if (draining) return;
-    draining = drain().finally(() => {
-      draining = null;
-      if (queue.length) kick();
-    });
-  }
-
-  async function flush(): Promise<void> {
-    while (draining || queue.length) {
-      if (!draining) kick();
-      await draining;
-    }
-  }
+  const pending = createBatchQueue<Queued>({
+    maxQueued: MAX_QUEUED,
+    writeBatch,
+    onError: (err, rows) => {
+      current = null; // reopen (a fresh file) next time
+      opts.logger?.error('protocol-log.write-failed', { protocol: opts.protocol, err, rows });
+    },
+    onDropped: (rows) => opts.logger?.warn('protocol-log.rows-dropped', { protocol: opts.protocol, rows }),
+  });
+  const flush = (): Promise<void> => pending.flush();
 
   return {
     write(row: ProtocolLogRow): void {
       if (closed || !opts.enabled()) return;
-      if (queue.length >= MAX_QUEUED) {
-        dropped++;
-        return;
-      }
-      queue.push({ time: now(), line: formatRow(row) });
-      kick();
+      pending.push({ time: now(), line: formatRow(row) });
     },
     flush,
     async close(): Promise<void> {

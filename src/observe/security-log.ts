@@ -14,6 +14,7 @@ import type { Protocol } from '../auth/types.js';
 import { applyRetention, dayKey, listLogFiles } from './log-files.js';
 import { sanitiseUser, type LoginEvent, type SecurityLog } from './types.js';
 import { countLogin } from './metrics.js';
+import { createBatchQueue } from './batch-queue.js';
 
 export const SECURITY_LOG_PATTERN = /^security-(\d{8})\.jsonl$/;
 export const DEFAULT_SECURITY_MAX_AGE_DAYS = 90;
@@ -64,11 +65,8 @@ export function createSecurityLog(opts: SecurityLogOptions): SecurityLog {
     maxAgeDays: opts.maxAgeDays ?? DEFAULT_SECURITY_MAX_AGE_DAYS,
     maxTotalBytes: opts.maxTotalBytes ?? DEFAULT_SECURITY_MAX_TOTAL_BYTES,
   };
-  let queue: Array<{ day: string; line: string }> = [];
-  let draining: Promise<void> | null = null;
   let currentDay: string | null = null;
   let closed = false;
-  let dropped = 0;
 
   async function writeBatch(batch: Array<{ day: string; line: string }>): Promise<void> {
     let i = 0;
@@ -87,48 +85,19 @@ export function createSecurityLog(opts: SecurityLogOptions): SecurityLog {
     }
   }
 
-  async function drain(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (queue.length) {
-      const batch = queue;
-      queue = [];
-      try {
-        await writeBatch(batch);
-      } catch (err) {
-        opts.logger?.error('security-log.write-failed', { err, events: batch.length });
-      }
-    }
-    if (dropped) {
-      opts.logger?.warn('security-log.events-dropped', { events: dropped });
-      dropped = 0;
-    }
-  }
-
-  function kick(): void {
-    if (draining) return;
-    draining = drain().finally(() => {
-      draining = null;
-      if (queue.length) kick();
-    });
-  }
-
-  async function flush(): Promise<void> {
-    while (draining || queue.length) {
-      if (!draining) kick();
-      await draining;
-    }
-  }
+  const pending = createBatchQueue<{ day: string; line: string }>({
+    maxQueued: MAX_QUEUED,
+    writeBatch,
+    onError: (err, events) => opts.logger?.error('security-log.write-failed', { err, events }),
+    onDropped: (events) => opts.logger?.warn('security-log.events-dropped', { events }),
+  });
+  const flush = (): Promise<void> => pending.flush();
 
   return {
     record(event: LoginEvent): void {
       if (closed) return;
       countLogin(event);
-      if (queue.length >= MAX_QUEUED) {
-        dropped++;
-        return;
-      }
-      queue.push({ day: dayKey(now()), line: JSON.stringify(toStored(event)) + '\n' });
-      kick();
+      pending.push({ day: dayKey(now()), line: JSON.stringify(toStored(event)) + '\n' });
     },
     flush,
     async close(): Promise<void> {
