@@ -37,6 +37,11 @@ export class LocalChangeFeed implements ChangeFeed {
     }
   }
 
+  /** Accounts that have at least one subscriber. */
+  accounts(): number[] {
+    return [...this.listeners.keys()];
+  }
+
   /** Number of live subscriptions (for tests and metrics). */
   size(): number {
     let n = 0;

@@ -19,6 +19,7 @@ import { MailError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { createPool, PG_TYPES } from '../postgres/db.js';
 import type { ChangeEvent, ChangeFeed } from '../store.js';
+import { LocalChangeFeed } from '../local-feed.js';
 
 export const DEFAULT_CHANNEL = 'portcullis_changes';
 
@@ -66,7 +67,8 @@ export function parsePayload(payload: string | undefined): { node: string; event
 export class PgNotifyChangeFeed implements ChangeFeed {
   /** Identifies this node's own notifications. */
   readonly nodeId = randomBytes(8).toString('hex');
-  private readonly listeners = new Map<number, Set<(event: ChangeEvent) => void>>();
+  /** This node's subscribers; the feed adds the cross-node part on top. */
+  private readonly local = new LocalChangeFeed();
   private readonly channel: string;
   private readonly pool: pg.Pool;
   private readonly ownPool: boolean;
@@ -89,23 +91,12 @@ export class PgNotifyChangeFeed implements ChangeFeed {
   }
 
   subscribe(accountId: number, listener: (event: ChangeEvent) => void): () => void {
-    let set = this.listeners.get(accountId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(accountId, set);
-    }
-    const entry = (event: ChangeEvent): void => listener(event);
-    set.add(entry);
+    const unsubscribe = this.local.subscribe(accountId, listener);
     if (!this.started && !this.closed) {
       this.started = true;
       void this.connect();
     }
-    return () => {
-      const s = this.listeners.get(accountId);
-      if (!s) return;
-      s.delete(entry);
-      if (s.size === 0) this.listeners.delete(accountId);
-    };
+    return unsubscribe;
   }
 
   publish(event: ChangeEvent): void {
@@ -151,15 +142,7 @@ export class PgNotifyChangeFeed implements ChangeFeed {
   }
 
   private deliver(event: ChangeEvent): void {
-    const set = this.listeners.get(event.accountId);
-    if (!set) return;
-    for (const l of [...set]) {
-      try {
-        l(event);
-      } catch {
-        // a broken listener must not break the publisher or other listeners
-      }
-    }
+    this.local.publish(event);
   }
 
   private async connect(): Promise<void> {
@@ -213,7 +196,7 @@ export class PgNotifyChangeFeed implements ChangeFeed {
     this.heartbeat.unref();
     for (const w of this.waiters.splice(0)) w.resolve();
     // Anything published while we were not listening is lost: tell every subscribed account to resync.
-    for (const accountId of [...this.listeners.keys()]) this.deliver({ accountId, mailboxId: null, kind: 'flags' });
+    for (const accountId of this.local.accounts()) this.deliver({ accountId, mailboxId: null, kind: 'flags' });
   }
 
   private scheduleReconnect(): void {
