@@ -3,14 +3,16 @@
  * it, and on login passes the same object to the backend session, which installs its own
  * handlers. Everything else is delegated to the real connection.
  */
-import type { Connection, ListenerInfo, TlsFacts } from '../net/types.js';
+import type { Connection } from '../net/types.js';
+import { DelegatingConnection } from '../net/delegating-connection.js';
 
-export class RelayConnection implements Connection {
+export class RelayConnection extends DelegatingConnection {
   private dataHandler: ((chunk: Buffer) => void) | null = null;
   private closeHandler: (() => void) | null = null;
   private isClosed = false;
 
-  constructor(private readonly inner: Connection) {
+  constructor(inner: Connection) {
+    super(inner);
     inner.onData((chunk) => this.dataHandler?.(chunk));
     inner.onClose(() => {
       this.isClosed = true;
@@ -18,18 +20,10 @@ export class RelayConnection implements Connection {
     });
   }
 
-  get sessionId(): string { return this.inner.sessionId; }
-  get remoteAddress(): string { return this.inner.remoteAddress; }
-  get remotePort(): number { return this.inner.remotePort; }
-  get localAddress(): string { return this.inner.localAddress; }
-  get localPort(): number { return this.inner.localPort; }
-  get listener(): ListenerInfo { return this.inner.listener; }
-  get tls(): TlsFacts | null { return this.inner.tls; }
-  get tlsMode(): 'none' | 'starttls' | 'implicit' { return this.inner.tlsMode; }
-  get closed(): boolean { return this.isClosed || this.inner.closed; }
+  override get closed(): boolean { return this.isClosed || this.inner.closed; }
 
-  onData(handler: (chunk: Buffer) => void): void { this.dataHandler = handler; }
-  onClose(handler: () => void): void {
+  override onData(handler: (chunk: Buffer) => void): void { this.dataHandler = handler; }
+  override onClose(handler: () => void): void {
     this.closeHandler = handler;
     if (this.closed) queueMicrotask(handler);
   }
@@ -38,11 +32,5 @@ export class RelayConnection implements Connection {
     this.dataHandler = null;
     this.closeHandler = null;
   }
-  write(data: string | Buffer): void { if (!this.closed) this.inner.write(data); }
-  drained(): Promise<void> { return this.inner.drained(); }
-  pause(): void { this.inner.pause(); }
-  resume(): void { this.inner.resume(); }
-  startTls(): Promise<void> { return this.inner.startTls(); }
-  setIdleTimeout(ms: number, onTimeout: () => void): void { this.inner.setIdleTimeout(ms, onTimeout); }
-  close(finalWrite?: string | Buffer): void { this.inner.close(finalWrite); }
+  override write(data: string | Buffer): void { if (!this.closed) this.inner.write(data); }
 }

@@ -7,7 +7,8 @@
  * the parameters as the client sent them.
  */
 import { performance } from 'node:perf_hooks';
-import type { Connection, ListenerInfo, TlsFacts } from '../net/types.js';
+import type { Connection } from '../net/types.js';
+import { DelegatingConnection } from '../net/delegating-connection.js';
 import type { ProtocolLog } from './types.js';
 import { sessionProtocolLog } from './session-log.js';
 import { bytesSent, commandDuration, commandLabel, commands, connectionsAccepted, connectionsOpen, type MetricProtocol } from './metrics.js';
@@ -30,31 +31,21 @@ export interface SessionObserver {
 const textBytes = (d: string | Buffer): number => (typeof d === 'string' ? Buffer.byteLength(d) : d.length);
 
 /** A Connection that counts the bytes written through it and reports its close. */
-class MeteredConnection implements Connection {
+class MeteredConnection extends DelegatingConnection {
   written = 0;
   /** The first line written since the last mark, up to 64 bytes. */
   firstReply: string | null = null;
   private closeHandler: (() => void) | null = null;
 
-  constructor(private readonly inner: Connection, private readonly onWrite: (n: number) => void, onGone: () => void) {
+  constructor(inner: Connection, private readonly onWrite: (n: number) => void, onGone: () => void) {
+    super(inner);
     inner.onClose(() => {
       onGone();
       this.closeHandler?.();
     });
   }
 
-  get sessionId(): string { return this.inner.sessionId; }
-  get remoteAddress(): string { return this.inner.remoteAddress; }
-  get remotePort(): number { return this.inner.remotePort; }
-  get localAddress(): string { return this.inner.localAddress; }
-  get localPort(): number { return this.inner.localPort; }
-  get listener(): ListenerInfo { return this.inner.listener; }
-  get tls(): TlsFacts | null { return this.inner.tls; }
-  get tlsMode(): 'none' | 'starttls' | 'implicit' { return this.inner.tlsMode; }
-  get closed(): boolean { return this.inner.closed; }
-
-  onData(handler: (chunk: Buffer) => void): void { this.inner.onData(handler); }
-  onClose(handler: () => void): void {
+  override onClose(handler: () => void): void {
     this.closeHandler = handler;
     if (this.inner.closed) queueMicrotask(handler);
   }
@@ -70,19 +61,14 @@ class MeteredConnection implements Connection {
     this.onWrite(n);
   }
 
-  write(data: string | Buffer): void {
+  override write(data: string | Buffer): void {
     if (!this.inner.closed) this.count(data);
     this.inner.write(data);
   }
-  close(finalWrite?: string | Buffer): void {
+  override close(finalWrite?: string | Buffer): void {
     if (finalWrite !== undefined && !this.inner.closed) this.count(finalWrite);
     this.inner.close(finalWrite);
   }
-  drained(): Promise<void> { return this.inner.drained(); }
-  pause(): void { this.inner.pause(); }
-  resume(): void { this.inner.resume(); }
-  startTls(): Promise<void> { return this.inner.startTls(); }
-  setIdleTimeout(ms: number, onTimeout: () => void): void { this.inner.setIdleTimeout(ms, onTimeout); }
 }
 
 /** The mechanism a login command names: LOGIN, USER, or the SASL mechanism of AUTH/AUTHENTICATE. */
