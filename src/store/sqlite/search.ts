@@ -5,48 +5,18 @@
  * they fall back to a scan of the mailbox's search rows.
  */
 import type { ParsedMessage } from '../../message/types.js';
+import { SEARCH_COLUMNS, searchColumnFor, searchColumns } from '../search-columns.js';
 import type { TextField } from '../store.js';
 import type { Ctx } from './context.js';
 
-const COLUMNS = ['subject', 'addr_from', 'addr_to', 'addr_cc', 'addr_bcc', 'headers', 'body'] as const;
-type Column = (typeof COLUMNS)[number];
-
-function clean(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ');
-}
-
-export function searchColumns(parsed: ParsedMessage): Record<Column, string> {
-  const headers = parsed.search?.headers ?? [];
-  const values = (name: string): string => headers.filter(([n]) => n === name).map(([, v]) => clean(v)).join('\n');
-  return {
-    subject: values('subject'), addr_from: values('from'), addr_to: values('to'), addr_cc: values('cc'), addr_bcc: values('bcc'),
-    headers: headers.map(([n, v]) => `${n.toLowerCase()}: ${clean(v)}`).join('\n'),
-    body: parsed.search?.body ?? '',
-  };
-}
-
 export function insertSearchRow(ctx: Ctx, rowid: number, parsed: ParsedMessage): void {
   const c = searchColumns(parsed);
-  ctx.stmt(`INSERT INTO search_fts (rowid, ${COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+  ctx.stmt(`INSERT INTO search_fts (rowid, ${SEARCH_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(rowid, c.subject, c.addr_from, c.addr_to, c.addr_cc, c.addr_bcc, c.headers, c.body);
 }
 
 export function deleteSearchRow(ctx: Ctx, rowid: number): void {
   ctx.stmt('DELETE FROM search_fts WHERE rowid = ?').run(rowid);
-}
-
-function columnFor(field: TextField): Column | null {
-  if (typeof field === 'object') return 'headers';
-  switch (field) {
-    case 'text': return null;
-    case 'body': return 'body';
-    case 'subject': return 'subject';
-    case 'from': return 'addr_from';
-    case 'to': return 'addr_to';
-    case 'cc': return 'addr_cc';
-    case 'bcc': return 'addr_bcc';
-    default: return null;
-  }
 }
 
 /** A header line "name: value" matches when the name is `name` and the value contains `needle`. */
@@ -59,7 +29,7 @@ function headerMatches(headersText: string, name: string, needle: string): boole
 }
 
 export function searchText(ctx: Ctx, mailboxId: number, field: TextField, value: string): Set<number> {
-  const col = columnFor(field);
+  const col = searchColumnFor(field);
   const needle = value.toLowerCase();
   const result = new Set<number>();
   const chars = [...value].length;
@@ -77,7 +47,7 @@ export function searchText(ctx: Ctx, mailboxId: number, field: TextField, value:
     return result;
   }
   // Short needle: scan the mailbox's search rows (case-insensitive via toLowerCase).
-  const expr = col ?? COLUMNS.join(` || char(10) || `);
+  const expr = col ?? SEARCH_COLUMNS.join(` || char(10) || `);
   const sql = `SELECT m.uid, ${expr} AS text FROM messages m JOIN search_fts f ON f.rowid = m.blob_ref WHERE m.mailbox_id = ? ORDER BY m.uid`;
   for (const r of ctx.stmt(sql).iterate(mailboxId) as IterableIterator<{ uid: number; text: string | null }>) {
     const text = r.text ?? '';
