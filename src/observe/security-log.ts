@@ -33,22 +33,8 @@ export interface SecurityLogOptions {
   logger?: Logger;
 }
 
-/** The stored form of a LoginEvent (one JSON object per line). */
-export interface StoredLoginEvent {
-  time: string;
-  protocol: Protocol;
-  port: number;
-  sessionId: string;
-  clientAddress: string;
-  user: string;
-  mechanism: string;
-  result: 'success' | 'failure';
-  reason: string;
-  secure: boolean;
-  tlsMode: 'none' | 'starttls' | 'implicit';
-  tlsVersion: string | null;
-  tlsCipher: string | null;
-}
+/** The stored form of a LoginEvent (one JSON object per line): the time as ISO text. */
+export type StoredLoginEvent = Omit<LoginEvent, 'time'> & { time: string };
 
 export function toStored(e: LoginEvent): StoredLoginEvent {
   return {
