@@ -6,7 +6,7 @@ import { parseSearchProgram, usesModseq, BadCharsetError, SEARCH_CHARSETS, type 
 import { inRanges, resolveStar, formatSequenceSet } from '../protocol/seqset.js';
 import { dayNumber } from '../protocol/dates.js';
 import { quote } from '../protocol/encoder.js';
-import type { MessageRecord, TextField } from '../../store/store.js';
+import type { MessageRecord, TextField, UidRange } from '../../store/store.js';
 import type { SelectedMailbox } from '../selected.js';
 import type { ImapSession } from '../session.js';
 import { no, ok, type CommandDescriptor } from './types.js';
@@ -34,6 +34,41 @@ function needsSentDate(key: SearchKey): boolean {
     case 'and': return key.keys.some(needsSentDate);
     default: return false;
   }
+}
+
+/**
+ * The UIDs a key can only match among, from its text keys (an AND needs any one of its parts, an
+ * OR both), or null when any message may match. Lets a text search read just those records.
+ */
+function candidates(key: SearchKey, text: Map<SearchKey, Set<number>>): Set<number> | null {
+  switch (key.op) {
+    case 'text': return text.get(key) ?? new Set();
+    case 'or': {
+      const a = candidates(key.a, text);
+      const b = candidates(key.b, text);
+      return a && b ? new Set([...a, ...b]) : null;
+    }
+    case 'and': {
+      let best: Set<number> | null = null;
+      for (const k of key.keys) {
+        const c = candidates(k, text);
+        if (c && (!best || c.size < best.size)) best = c;
+      }
+      return best;
+    }
+    default: return null;
+  }
+}
+
+/** Sorted UIDs as UID ranges of consecutive values. */
+function toRanges(uids: number[]): UidRange[] {
+  const out: UidRange[] = [];
+  for (const u of uids) {
+    const last = out[out.length - 1];
+    if (last && last.to + 1 === u) last.to = u;
+    else out.push({ from: u, to: u });
+  }
+  return out;
 }
 
 function hasFlag(r: MessageRecord, flag: string): boolean {
@@ -75,7 +110,10 @@ export async function runSearch(session: ImapSession, key: SearchKey): Promise<A
   const wantSent = needsSentDate(key);
   const out: Array<{ uid: number; seq: number; modseq: number }> = [];
   if (!sel.count) return out;
-  for await (const batch of session.mailboxes.fetchRecords(sel.id, [{ from: 1, to: sel.maxUid() }], 1000)) {
+  const only = candidates(key, text);
+  const ranges = only ? toRanges([...only].filter((u) => sel.has(u)).sort((a, b) => a - b)) : [{ from: 1, to: sel.maxUid() }];
+  if (!ranges.length) return out;
+  for await (const batch of session.mailboxes.fetchRecords(sel.id, ranges, 1000)) {
     for (const r of batch) {
       const seq = sel.seqOf(r.uid);
       if (!seq) continue;

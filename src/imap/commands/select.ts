@@ -78,7 +78,7 @@ async function openMailbox(ctx: CommandContext, readOnly: boolean): Promise<Comm
 }
 
 async function firstUnseen(session: ImapSession, sel: SelectedMailbox): Promise<number> {
-  for await (const batch of session.mailboxes.fetchRecords(sel.id, [{ from: 1, to: Infinity }], 1000)) {
+  for await (const batch of session.mailboxes.fetchRecords(sel.id, [{ from: 1, to: Infinity }], 100)) {
     for (const r of batch) {
       if (!r.flags.includes('\\Seen')) {
         const seq = sel.seqOf(r.uid);

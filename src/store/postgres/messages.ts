@@ -38,8 +38,10 @@ interface RecordRow {
   hash: string;
 }
 
-const RECORD_SELECT = `SELECT m.id, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, m.seen, b.hash
-  FROM messages m JOIN blobs b ON b.id = m.blob_id`;
+/** No JOIN on blobs: the hash is in messages (schema v3); null only for rows a pre-v3 node wrote. */
+const RECORD_SELECT = `SELECT m.id, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, m.seen,
+  COALESCE(m.blob_hash, (SELECT b.hash FROM blobs b WHERE b.id = m.blob_id)) AS hash
+  FROM messages m`;
 
 function toRecord(r: RecordRow): MessageRecord {
   return { uid: r.uid, modseq: r.modseq, flags: r.flags, internalDate: r.internal_date, size: r.size, blobId: r.hash };
@@ -108,9 +110,9 @@ export function appendMessage(
     const uid = mb.uid_next;
     const modseq = mb.highest_modseq + 1;
     const seen = hasFlag(f, '\\Seen');
-    await c.query(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_id)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [mailboxId, uid, modseq, f, seen, hasFlag(f, '\\Deleted'), internalDate, raw.length, blobId]);
+    await c.query(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_id, blob_hash)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [mailboxId, uid, modseq, f, seen, hasFlag(f, '\\Deleted'), internalDate, raw.length, blobId, hash]);
     await bump(c, mailboxId, { count: 1, unseen: seen ? 0 : 1, size: raw.length, uidNext: uid + 1, modseq });
     return { uid, modseq, uidValidity: mb.uid_validity };
   });
@@ -201,8 +203,8 @@ export function copyMessages(pool: pg.Pool, src: number, uids: number[], dst: nu
     const first = d.uid_next;
     if (first + rows.length - 1 > MAX_UID) throw new MailError('LIMIT', 'the mailbox has used up its UIDs');
     const modseq = d.highest_modseq + 1;
-    await c.query(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_id)
-      SELECT $1, $2 + o.ord - 1, $3, m.flags, m.seen, m.deleted, m.internal_date, m.size, m.blob_id
+    await c.query(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_id, blob_hash)
+      SELECT $1, $2 + o.ord - 1, $3, m.flags, m.seen, m.deleted, m.internal_date, m.size, m.blob_id, m.blob_hash
       FROM unnest($4::bigint[]) WITH ORDINALITY AS o(id, ord) JOIN messages m ON m.id = o.id`,
     [dst, first, modseq, rows.map((r) => r.id)]);
     await addRefs(c, rows.map((r) => r.blob_id), 1);

@@ -137,6 +137,15 @@ const MIGRATIONS: Migration[] = [
     description: 'pg_trgm GIN index on the search text (skipped when the extension cannot be created)',
     run: trigramIndex,
   },
+  {
+    version: 3,
+    description: 'messages carry their blob hash: FETCH pages without a JOIN on blobs (bench/results/profile.md)',
+    // Nullable: rows an older node writes during a rolling upgrade are resolved through blob_id.
+    run: async (c) => {
+      await c.query('ALTER TABLE messages ADD COLUMN blob_hash text');
+      await c.query('UPDATE messages m SET blob_hash = b.hash FROM blobs b WHERE b.id = m.blob_id');
+    },
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -7,7 +7,7 @@ import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
 import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
-import type { Ctx } from './context.js';
+import type { CachedUids, Ctx } from './context.js';
 import { deleteSearchRow, insertSearchRow } from './search.js';
 
 /** Messages up to this size live inside the database row; larger ones in blob files (README.md). */
@@ -27,16 +27,36 @@ interface RecordRow {
   flags: string;
   internal_date: number;
   size: number;
-  hash: string;
+  hash: string | null;
   blob_ref: number;
   seen: number;
 }
 
-const RECORD_SELECT = `SELECT m.id, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_ref, m.seen, b.hash
-  FROM messages m JOIN blobs b ON b.id = m.blob_ref`;
+/**
+ * No JOIN on blobs: the hash is kept in messages.blob_hash (schema v4), so a FETCH page reads only
+ * the messages index and rows. `hash` is null only for rows an older process wrote mid-upgrade.
+ */
+const RECORD_SELECT = `SELECT m.id, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_ref, m.seen, m.blob_hash AS hash
+  FROM messages m`;
 
-export function toRecord(r: RecordRow): MessageRecord {
-  return { uid: r.uid, modseq: r.modseq, flags: JSON.parse(r.flags) as string[], internalDate: new Date(r.internal_date), size: r.size, blobId: r.hash };
+/** Parsed flag lists by their stored JSON text: few distinct values, so each is parsed once. */
+const flagCache = new Map<string, readonly string[]>();
+const FLAG_CACHE_MAX = 4096;
+
+function parseFlags(json: string): string[] {
+  let f = flagCache.get(json);
+  if (!f) {
+    f = JSON.parse(json) as string[];
+    if (flagCache.size >= FLAG_CACHE_MAX) flagCache.clear();
+    flagCache.set(json, f);
+  }
+  return f.slice(); // callers own their array
+}
+
+function toRecord(ctx: Ctx, r: RecordRow): MessageRecord {
+  // A null hash: a row written by a pre-v4 process during an upgrade; resolve it through blob_ref.
+  const blobId = r.hash ?? (ctx.stmt('SELECT hash FROM blobs WHERE id = ?').pluck().get(r.blob_ref) as string);
+  return { uid: r.uid, modseq: r.modseq, flags: parseFlags(r.flags), internalDate: new Date(r.internal_date), size: r.size, blobId };
 }
 
 function mailboxState(ctx: Ctx, mailboxId: number): MailboxState {
@@ -81,33 +101,89 @@ export function appendMessage(
     const uid = mb.uid_next;
     const modseq = mb.highest_modseq + 1;
     const seen = hasFlag(f, '\\Seen') ? 1 : 0;
-    ctx.stmt(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_ref)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(mailboxId, uid, modseq, JSON.stringify(f), seen, hasFlag(f, '\\Deleted') ? 1 : 0, date, raw.length, blobRef);
+    ctx.stmt(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_ref, blob_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(mailboxId, uid, modseq, JSON.stringify(f), seen, hasFlag(f, '\\Deleted') ? 1 : 0, date, raw.length, blobRef, hash);
     bump(ctx, mailboxId, { count: 1, unseen: 1 - seen, size: raw.length, uidNext: uid + 1, modseq });
     return { uid, modseq, uidValidity: mb.uid_validity };
   });
 }
 
+/** Mailboxes whose UID list each process keeps (LRU); 100,000 UIDs take 400 KB. */
+const UID_CACHE_MAX = 64;
+
+/**
+ * All UIDs, ascending. SELECT calls this every time, so each process keeps the list per mailbox,
+ * keyed by (uid_next, highest_modseq, message_count): unchanged mailbox, no read; changed, only
+ * the UIDs appended since (uid >= old uid_next) and the tombstones since the old modseq are read.
+ * Any mismatch with message_count falls back to reading every UID.
+ */
 export function listUids(ctx: Ctx, mailboxId: number): Uint32Array {
-  mailboxState(ctx, mailboxId);
-  const uids = ctx.stmt('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
-  return Uint32Array.from(uids);
+  return ctx.read(() => {
+    const mb = ctx.stmt('SELECT uid_next, highest_modseq, message_count FROM mailboxes WHERE id = ?').get(mailboxId) as
+      { uid_next: number; highest_modseq: number; message_count: number } | undefined;
+    if (!mb) throw new MailError('NONEXISTENT', 'no such mailbox');
+    const hit = ctx.uidCache.get(mailboxId);
+    ctx.uidCache.delete(mailboxId);
+    let uids: Uint32Array | null = null;
+    if (hit && hit.uidNext === mb.uid_next && hit.modseq === mb.highest_modseq && hit.count === mb.message_count) {
+      uids = hit.uids;
+    } else if (hit && hit.uidNext <= mb.uid_next && hit.modseq <= mb.highest_modseq) {
+      uids = extendUids(ctx, mailboxId, hit, mb.message_count);
+    }
+    uids ??= Uint32Array.from(ctx.stmt('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[]);
+    ctx.uidCache.set(mailboxId, { uidNext: mb.uid_next, modseq: mb.highest_modseq, count: mb.message_count, uids });
+    if (ctx.uidCache.size > UID_CACHE_MAX) ctx.uidCache.delete(ctx.uidCache.keys().next().value as number);
+    return uids.slice(); // the caller owns its copy
+  });
+}
+
+/** The cached list minus UIDs expunged since, plus UIDs appended since; null when it does not add up. */
+function extendUids(ctx: Ctx, mailboxId: number, old: CachedUids, count: number): Uint32Array | null {
+  const gone = new Set(ctx.stmt('SELECT uid FROM tombstones WHERE mailbox_id = ? AND modseq > ?').pluck().all(mailboxId, old.modseq) as number[]);
+  const added = ctx.stmt('SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid').pluck().all(mailboxId, old.uidNext) as number[];
+  const out = new Uint32Array(count);
+  let n = 0;
+  for (const u of old.uids) {
+    if (gone.has(u)) continue;
+    if (n >= count) return null;
+    out[n++] = u;
+  }
+  for (const u of added) {
+    if (n >= count) return null;
+    out[n++] = u;
+  }
+  return n === count ? out : null;
 }
 
 /** One page of records with from <= uid <= to, ascending. */
 export function fetchPage(ctx: Ctx, mailboxId: number, from: number, to: number, limit: number): MessageRecord[] {
   const rows = ctx.stmt(`${RECORD_SELECT} WHERE m.mailbox_id = ? AND m.uid >= ? AND m.uid <= ? ORDER BY m.uid LIMIT ?`)
     .all(mailboxId, from, to, limit) as RecordRow[];
-  return rows.map(toRecord);
+  return rows.map((r) => toRecord(ctx, r));
 }
 
+/**
+ * The indexer's record of a message. Blobs are immutable, so the parsed form is kept per blob row
+ * (ctx.parsedCache, bounded by the JSON size): a mail client fetching the same headers again (or
+ * the header FETCH right after SELECT) costs one index lookup, not a JSON.parse. Callers must not
+ * mutate the returned object (none does: it is shared between them).
+ */
 export function getParsed(ctx: Ctx, mailboxId: number, uid: number): ParsedMessage | null {
-  const json = ctx.stmt('SELECT b.parsed FROM messages m JOIN blobs b ON b.id = m.blob_ref WHERE m.mailbox_id = ? AND m.uid = ?')
-    .pluck().get(mailboxId, uid) as string | undefined;
+  const blobRef = ctx.stmt('SELECT blob_ref FROM messages WHERE mailbox_id = ? AND uid = ?').pluck().get(mailboxId, uid) as number | undefined;
+  if (blobRef === undefined) return null;
+  const hit = ctx.parsedCache.get(blobRef);
+  if (hit) {
+    ctx.parsedCache.delete(blobRef); // most recently used last
+    ctx.parsedCache.set(blobRef, hit);
+    return hit.parsed;
+  }
+  const json = ctx.stmt('SELECT parsed FROM blobs WHERE id = ?').pluck().get(blobRef) as string | undefined;
   if (json === undefined) return null;
   const p = JSON.parse(json) as ParsedMessage & { sentDate: string | null };
-  return { ...p, sentDate: p.sentDate ? new Date(p.sentDate) : null };
+  const parsed: ParsedMessage = { ...p, sentDate: p.sentDate ? new Date(p.sentDate) : null };
+  ctx.cacheParsed(blobRef, parsed, json.length);
+  return parsed;
 }
 
 function rowsForUids(ctx: Ctx, mailboxId: number, uids: readonly number[]): RecordRow[] {
@@ -141,13 +217,13 @@ export function storeFlags(
       const current = JSON.parse(r.flags) as string[];
       const next = applyFlagOp(current, op, f);
       if (sameFlags(current, next)) {
-        if (op === 'set') updated.push(toRecord(r));
+        if (op === 'set') updated.push(toRecord(ctx, r));
         continue;
       }
       const seen = hasFlag(next, '\\Seen') ? 1 : 0;
       unseenDelta += r.seen - seen;
       upd.run(JSON.stringify(next), seen, hasFlag(next, '\\Deleted') ? 1 : 0, modseq, r.id);
-      updated.push({ ...toRecord(r), flags: next, modseq });
+      updated.push({ ...toRecord(ctx, r), flags: next, modseq });
       changedAny = true;
     }
     if (changedAny) bump(ctx, mailboxId, { count: 0, unseen: unseenDelta, size: 0, modseq });
@@ -167,8 +243,8 @@ export function copyMessages(ctx: Ctx, src: number, uids: number[], dst: number,
     if (rows.length === 0) return { uidValidity: d.uid_validity, map };
     let uid = src === dst ? mailboxState(ctx, dst).uid_next : d.uid_next;
     const modseq = d.highest_modseq + 1;
-    const ins = ctx.stmt(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_ref)
-      SELECT ?, ?, ?, flags, seen, deleted, internal_date, size, blob_ref FROM messages WHERE id = ?`);
+    const ins = ctx.stmt(`INSERT INTO messages (mailbox_id, uid, modseq, flags, seen, deleted, internal_date, size, blob_ref, blob_hash)
+      SELECT ?, ?, ?, flags, seen, deleted, internal_date, size, blob_ref, blob_hash FROM messages WHERE id = ?`);
     let unseen = 0;
     let size = 0;
     for (const r of rows) {
@@ -227,7 +303,7 @@ export function deleteMailboxRows(ctx: Ctx, mailboxId: number): void {
 
 export function changesSince(ctx: Ctx, mailboxId: number, modseq: number): Changes {
   const mb = mailboxState(ctx, mailboxId);
-  const changed = (ctx.stmt(`${RECORD_SELECT} WHERE m.mailbox_id = ? AND m.modseq > ? ORDER BY m.uid`).all(mailboxId, modseq) as RecordRow[]).map(toRecord);
+  const changed = (ctx.stmt(`${RECORD_SELECT} WHERE m.mailbox_id = ? AND m.modseq > ? ORDER BY m.uid`).all(mailboxId, modseq) as RecordRow[]).map((r) => toRecord(ctx, r));
   const expunged = ctx.stmt('SELECT uid FROM tombstones WHERE mailbox_id = ? AND modseq > ? ORDER BY uid').pluck().all(mailboxId, modseq) as number[];
   return { changed, expunged, highestModseq: mb.highest_modseq };
 }
