@@ -14,6 +14,7 @@ import { openStore } from './store/open.js';
 import { createMailboxService } from './mailbox/service.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { openServerTls, type ServerTls } from './tls/server-tls.js';
+import { clientCaLoader } from './tls/client-cert.js';
 import { hostMatches } from './tls/certinfo.js';
 import { createImapBackend, startImapFrontend } from './imap/service.js';
 import { createPop3Backend, startPop3Frontend } from './pop3/service.js';
@@ -21,13 +22,14 @@ import { smtpSettings, lmtpSettings } from './smtp/settings.js';
 import { startSubmission } from './smtp/submission.js';
 import { startLmtp } from './smtp/lmtp.js';
 import { openOutboundQueue } from './smtp/queue.js';
+import { createReadReceipts } from './mailbox/read-receipts.js';
 import type { RunningService } from './net/listener.js';
 import { clearRunStatus, writeRunStatus, type RunStatus, type ServiceStatus } from './admin/runstate.js';
 import type { MailStore } from './store/store.js';
 import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
-import { createProtocolLog, protocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
 import { collectServerGauges } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent } from './observe/types.js';
@@ -36,6 +38,7 @@ import type { ChangeFeed } from './store/store.js';
 import { startAdminApi, startControlSocket, type RunningAdminApi } from './admin/http/server.js';
 import type { ServerControl } from './admin/http/control.js';
 import { adminSettings } from './config/config.js';
+import { createClusterNode } from './frontend/node.js';
 
 export interface Server {
   reload(): Promise<void>;
@@ -74,14 +77,19 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
   // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
   // (read live); roll-over and retention limits as configured at start.
-  const imapLog = createProtocolLog({ dir: protocolLogDir(dataDir, 'imap4'), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
-  const popLog = createProtocolLog({ dir: protocolLogDir(dataDir, 'pop3'), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
+  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
+  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
+  // Submission's protocol log: DATA_DIR/logs/smtp unless log-file-location names another directory.
+  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), logger });
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
   const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed());
   const blocks = attachBlocksFile(throttle, dataDir, logger);
   blocksRef.changed = () => blocks.changed();
+  // SASL EXTERNAL: client certificates are requested (and EXTERNAL offered) while the CA file is set and readable.
+  const clientCa = clientCaLoader(() => authSettings(cfg).clientCertificateCaFile, (detail) => logger.warn('client-certificates', { detail }));
   const auth = createAuthenticator({
+    clientCertificates: () => (clientCa() ? { identity: authSettings(cfg).clientCertificateIdentity } : null),
     store,
     logger,
     throttle,
@@ -91,12 +99,25 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     onAttempt: (c, attempt, outcome) => securityLog.record(loginEvent(c, attempt, outcome, { tlsMode: c.tlsMode })),
     loginTypes: () => ({ imap4: imapSettings(cfg).loginType, pop3: popSettings(cfg).loginType, smtp: smtpSettings(cfg).loginType }),
   });
-  const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion }));
+  const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion, clientCa: clientCa() }));
   const stopGauges = collectServerGauges({ certificates: () => tls.store.list(), throttledNetworks: async () => (await throttle.blocks()).length });
   // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
   const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
   let queueRunning = false;
+  // Server-sent read receipts (suppress-read-receipt false), through the queue while submission is enabled.
+  const readReceiptsFor = (protocol: 'imap4' | 'pop3', suppressed: () => boolean) => createReadReceipts({
+    protocol, suppressed, transport: () => (want('submission') ? queue : null), mailboxes, accounts: store,
+    reportingHost: () => smtpSettings(ctx.cfg).fqdn, logger,
+  });
+  const imapReadReceipts = readReceiptsFor('imap4', () => imapSettings(ctx.cfg).suppressReadReceipt);
+  const popReadReceipts = readReceiptsFor('pop3', () => popSettings(ctx.cfg).suppressReadReceipt);
   const ctx: Ctx = { dataDir, cfg, logger, store, mailboxes, auth, tls };
+  // Scale-out: remote backends for frontends with proxy-targets, backend-bindings listeners.
+  const cluster = createClusterNode({
+    imap: () => imapSettings(ctx.cfg), pop: () => popSettings(ctx.cfg), server: () => serverSettings(ctx.cfg),
+    imapTls: tls.provider(() => imapSettings(ctx.cfg).x509CertificateName), popTls: tls.provider(() => popSettings(ctx.cfg).x509CertificateName),
+    accounts: store, maxMessageSize: () => mailboxes.limits.maxMessageSize, logger,
+  });
 
   const backends: Partial<Record<ServiceName, Backend>> = {};
   const frontends: Partial<Record<ServiceName, RunningService>> = {};
@@ -108,8 +129,8 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     const services: RunStatus['services'] = {};
     for (const name of Object.keys(cfg.services) as ServiceName[]) {
       let s: ServiceStatus = backends[name] || frontends[name] || (name === 'admin' && adminApi) ? 'Running' : 'Stopped';
-      if (name === 'imap4' && frontends.imap4 && !backends['imap4-backend']) s = 'Degraded';
-      if (name === 'pop3' && frontends.pop3 && !backends['pop3-backend']) s = 'Degraded';
+      if (name === 'imap4' && frontends.imap4 && !backends['imap4-backend'] && !cluster.proxied('imap4')) s = 'Degraded';
+      if (name === 'pop3' && frontends.pop3 && !backends['pop3-backend'] && !cluster.proxied('pop3')) s = 'Degraded';
       services[name] = s;
     }
     const listeners = Object.values(frontends).flatMap((f) => f!.listeners.addresses().map((a) => ({ service: a.service, kind: a.kind, address: a.address, port: a.port })));
@@ -132,10 +153,10 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     appliedTypes = { ...ctx.cfg.services };
     // Backends first, so a frontend never starts without the backend it can have.
     if (want('imap4-backend') && !backends['imap4-backend']) {
-      backends['imap4-backend'] = createImapBackend({ mailboxes: timedMailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }), protocolLog: imapLog });
+      backends['imap4-backend'] = createImapBackend({ mailboxes: timedMailboxes, settings: () => imapSettings(ctx.cfg), logger: logger.child({ service: 'imap4-backend' }), protocolLog: imapLog, readReceipts: imapReadReceipts });
     } else if (!want('imap4-backend')) delete backends['imap4-backend'];
     if (want('pop3-backend') && !backends['pop3-backend']) {
-      backends['pop3-backend'] = createPop3Backend({ mailboxes: timedMailboxes, locks: store, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }) });
+      backends['pop3-backend'] = createPop3Backend({ mailboxes: timedMailboxes, locks: store, settings: () => popSettings(ctx.cfg), logger: logger.child({ service: 'pop3-backend' }), readReceipts: popReadReceipts });
     } else if (!want('pop3-backend')) delete backends['pop3-backend'];
 
     // Frontends: (re)start when enabled state or bindings changed; stopping one closes its
@@ -145,19 +166,25 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         settings: () => imapSettings(ctx.cfg),
         tls: tls.provider(() => imapSettings(ctx.cfg).x509CertificateName),
         auth,
-        backend: () => (backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined) ?? null,
+        backend: () => cluster.imapBackend((backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined) ?? null),
         logger: logger.child({ service: 'imap4' }),
         protocolLog: imapLog,
+        trustedProxies: () => serverSettings(ctx.cfg).trustedProxies,
       }));
     await reconcile('pop3', want('pop3'), JSON.stringify([popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
       startPop3Frontend({
         settings: () => popSettings(ctx.cfg),
         tls: tls.provider(() => popSettings(ctx.cfg).x509CertificateName),
         auth,
-        backend: () => (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
+        backend: () => cluster.popBackend((backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null),
         logger: logger.child({ service: 'pop3' }),
         protocolLog: popLog,
+        trustedProxies: () => serverSettings(ctx.cfg).trustedProxies,
       }));
+    await cluster.reconcile({
+      imap: (backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined) ?? null,
+      pop: (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
+    });
     const smtp = smtpSettings(ctx.cfg);
     await reconcile('submission', want('submission'), JSON.stringify([smtp.sslBindings, smtp.unencryptedOrTlsBindings]), () =>
       startSubmission({
@@ -168,6 +195,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         queue,
         accounts: store,
         logger: logger.child({ service: 'submission' }),
+        protocolLog: smtpLog,
       }));
     if (want('submission') && !queueRunning && leadSlot) {
       queue.start();
@@ -186,7 +214,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       logger.info('service-stopped', { service: 'admin' });
     }
     if (key && !adminApi) {
-      adminApi = await startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName), bindings: adminBindings, logger: logger.child({ service: 'admin' }) });
+      adminApi = await startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName, { clientCertificates: false }), bindings: adminBindings, logger: logger.child({ service: 'admin' }) });
       for (const a of adminApi.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
     }
     adminKey = key;
@@ -267,14 +295,16 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await controlSocket?.stop();
       if (adminApi) await adminApi.stop();
       await Promise.all(Object.values(frontends).map((f) => f!.stop()));
+      await cluster.stop();
       // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
       // their frontend, which has just ended them without applying deletions).
       const imapBackend = backends['imap4-backend'] as ReturnType<typeof createImapBackend> | undefined;
       if (imapBackend) await imapBackend.stop();
+      await Promise.all([imapReadReceipts.idle(), popReadReceipts.idle()]);
       if (queueRunning) await queue.stop();
       if (leadSlot) clearRunStatus(dataDir);
       await securityLog.close();
-      await Promise.all([imapLog.close(), popLog.close()]);
+      await Promise.all([imapLog.close(), popLog.close(), smtpLog.close()]);
       stopGauges();
       await store.close();
     },

@@ -45,6 +45,11 @@ export interface AuthenticatorOptions {
   directory?: Directory;
   /** Key for fake SCRAM salts of unknown users (default: random per process). */
   secret?: Buffer;
+  /**
+   * SASL EXTERNAL: which certificate field names the account, or null when client certificates
+   * are off (client-certificate-ca-file empty). Default: off.
+   */
+  clientCertificates?: () => { identity: 'email' | 'common-name' } | null;
 }
 
 const MAX_USERNAME = 320;
@@ -284,8 +289,25 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     serverKey: hmac(secret, `server:${username}`),
   });
 
-  const offered = (m: SaslMechanismInfo, ctx: { secure: boolean; channelBinding?: boolean }): boolean => {
+  /** The account a verified client certificate names under the configured identity kind. */
+  const certificateIdentity = (cert: LoginContext['clientCertificate']): string | null => {
+    if (!cert || !cert.verified) return null;
+    let kind: 'email' | 'common-name';
+    try {
+      const c = opts.clientCertificates?.() ?? null;
+      if (!c) return null;
+      kind = c.identity;
+    } catch {
+      return null;
+    }
+    const v = kind === 'common-name' ? cert.commonName : cert.email;
+    return v && v.length <= MAX_USERNAME && !/[\x00-\x1f\x7f]/.test(v) ? v.toLowerCase() : null;
+  };
+
+  const offered = (m: SaslMechanismInfo, ctx: { secure: boolean; channelBinding?: boolean; clientCertificate?: LoginContext['clientCertificate'] }): boolean => {
     switch (m.needs) {
+      case 'client-certificate':
+        return ctx.secure && certificateIdentity(ctx.clientCertificate) !== null;
       case 'scram':
         return !opts.directory;
       case 'channel-binding':
@@ -301,6 +323,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     policyFailure, throttleFailure, credentialsFailure, complete, unavailable,
     authenticatePassword: (ctx, attempt) => authenticatePassword(ctx, attempt),
     offered,
+    clientCertificateIdentity: (ctx) => (ctx.secure ? certificateIdentity(ctx.clientCertificate) : null),
     async scramAccount(username) {
       if (username.length > MAX_USERNAME || /[\x00-\x1f\x7f]/.test(username)) return { account: null, keys: fakeScramKeys(username) };
       const account = await opts.store.getAccount(username.toLowerCase());

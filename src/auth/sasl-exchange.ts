@@ -9,6 +9,7 @@
  *   mismatch counts as a failed login; a right one goes through authorization, account switches
  *   and logging, and then the server-final message is sent as a last challenge.
  * - Bearer tokens (OAUTHBEARER, XOAUTH2): throttling, then JWT validation, then the account.
+ * - EXTERNAL: throttling, then the account the verified client certificate names.
  * Nothing here throws to the protocol layer: internal errors become an "unavailable" result.
  */
 import type { Logger } from '../core/log.js';
@@ -27,7 +28,9 @@ export interface SaslHooks {
   unavailable(ctx: LoginContext, who: Who, err: unknown): AuthResult;
   complete(ctx: LoginContext, who: Who, account: Account, extra?: Record<string, unknown>): Promise<AuthResult>;
   authenticatePassword(ctx: LoginContext, attempt: PasswordAttempt): Promise<AuthResult>;
-  offered(m: SaslMechanismInfo, ctx: { secure: boolean; channelBinding?: boolean }): boolean;
+  offered(m: SaslMechanismInfo, ctx: { secure: boolean; channelBinding?: boolean; clientCertificate?: LoginContext['clientCertificate'] }): boolean;
+  /** The account name the connection's verified client certificate gives (EXTERNAL), or null. */
+  clientCertificateIdentity(ctx: LoginContext): string | null;
   scramAccount(username: string): Promise<{ account: Account | null; keys: ScramKeys }>;
   bearerAccount(token: string): Promise<BearerCheck>;
   getAccount(address: string): Promise<Account | null>;
@@ -44,7 +47,7 @@ export function startSaslExchange(hooks: SaslHooks, log: Logger, ctx: LoginConte
   const info = mechanismInfo(mechanism);
   if (!info) return null;
   const cbAvailable = channelBinding !== undefined;
-  if (!hooks.offered(info, { secure: ctx.secure, channelBinding: cbAvailable })) return null;
+  if (!hooks.offered(info, { secure: ctx.secure, channelBinding: cbAvailable, clientCertificate: ctx.clientCertificate })) return null;
   const name = info.name;
   let scramAccount: Account | null = null;
   let username = '';
@@ -68,6 +71,14 @@ export function startSaslExchange(hooks: SaslHooks, log: Logger, ctx: LoginConte
       if (throttled) throw new Abort(throttled);
       return hooks.bearerAccount(token);
     },
+    clientCertificateIdentity: async () => {
+      const identity = hooks.clientCertificateIdentity(ctx);
+      if (!identity) return null;
+      username = identity;
+      const throttled = await hooks.throttleFailure(ctx, { username: identity, mechanism: name });
+      if (throttled) throw new Abort(throttled);
+      return identity;
+    },
   };
   const server = info.create(env);
   let started = false;
@@ -85,7 +96,8 @@ export function startSaslExchange(hooks: SaslHooks, log: Logger, ctx: LoginConte
       }
     }
     if (!account) return hooks.credentialsFailure(ctx, who); // a valid token for a user we do not have
-    return hooks.complete(ctx, who, account);
+    const cert = name === 'EXTERNAL' && ctx.clientCertificate?.verified ? { certificate: ctx.clientCertificate.fingerprint.slice(0, 16) } : undefined;
+    return hooks.complete(ctx, who, account, cert);
   };
 
   async function step(response: Buffer | null): Promise<SaslExchangeStep> {

@@ -24,7 +24,14 @@ export interface LoginContext {
   tlsCipher: string | null;
   /** How the connection got TLS, when the caller knows (for the security log). */
   tlsMode?: 'none' | 'starttls' | 'implicit';
+  /** The TLS client certificate, when one was sent (SASL EXTERNAL uses a verified one). */
+  clientCertificate?: ClientCertificateInfo | null;
 }
+
+/** What the authenticator sees of a client certificate (net/ and smtp/ fill it in from tls/client-cert.ts). */
+export type ClientCertificateInfo =
+  | { verified: true; email: string | null; commonName: string | null; fingerprint: string }
+  | { verified: false; reason: string };
 
 export type AuthFailureReason =
   | 'policy' // refused by LoginType before checking
@@ -85,8 +92,9 @@ export interface Authenticator {
   /**
    * SASL mechanism names to advertise on a connection. `channelBinding`: whether the connection
    * can give channel-binding data (then SCRAM-SHA-256-PLUS is offered too); default: `secure`.
+   * `clientCertificate`: EXTERNAL is offered only with a verified one that names an account.
    */
-  mechanisms(ctx: Pick<LoginContext, 'protocol' | 'secure'> & { channelBinding?: boolean }): string[];
+  mechanisms(ctx: Pick<LoginContext, 'protocol' | 'secure' | 'clientCertificate'> & { channelBinding?: boolean }): string[];
   /**
    * Starts a SASL exchange for `mechanism` (case-insensitive); null when it is not supported.
    * A mechanism refused by policy still gets an exchange: its first step answers with the

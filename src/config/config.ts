@@ -10,9 +10,11 @@ import {
   SERVICE_NAMES, SETTINGS_SECTIONS, camel, type SectionName, type ServiceName, type SettingDef,
   type SettingValue, type StartupType,
 } from './schema.js';
+import { LATEST_CONFIG_VERSION, migrateRaw, migrationLine, pendingSteps, versionProblem, writeBackup, type RawConfig } from './migrations.js';
 
 export const CONFIG_FILE = 'portcullis.json';
-export const CONFIG_VERSION = 1;
+/** The version this Portcullis writes; older files are migrated (migrations.ts). */
+export const CONFIG_VERSION = LATEST_CONFIG_VERSION;
 
 export interface Binding {
   host: string;
@@ -40,7 +42,17 @@ export interface ProtocolSettings {
   /** Bytes; 0: no size limit. */
   protocolLogMaxDirectorySize: number;
   enableExactRfc822Size: boolean;
+  /** Protocol log directory; empty: DATA_DIR/logs/<protocol>. */
+  logFileLocation: string;
+  /** host:port:SSL|TLS| entries. */
+  internalConnectionSettings: string[];
+  externalConnectionSettings: string[];
+  suppressReadReceipt: boolean;
   proxyTargetPort: number;
+  /** HOST[:PORT] of remote backends; empty: the in-process backend. */
+  proxyTargets: string[];
+  /** Where this node's backend accepts proxied sessions; empty: none. */
+  backendBindings: Binding[];
 }
 
 export interface ImapSettings extends ProtocolSettings {
@@ -134,10 +146,16 @@ export function validateSetting(def: SettingDef, input: SettingValue | string): 
         if (seen.has(key)) throw new ConfigError(`${name}: "${key}" is listed twice (allowed: each binding once)`);
         seen.add(key);
       }
-      return parsed.map(formatBinding).join(',');
+      // Stored as a JSON array of strings since config version 2 (a comma-separated string is read too).
+      return parsed.map(formatBinding);
     }
-    case 'string-list':
-      return (Array.isArray(input) ? input : String(input).split(',')).map((s) => s.trim()).filter(Boolean);
+    case 'string-list': {
+      const items = (Array.isArray(input) ? input : String(input).split(',')).map((s) => String(s).trim()).filter(Boolean);
+      for (const item of items) {
+        if (t.item && !t.item.test(item)) throw new ConfigError(`${name}: "${item}" is not allowed (allowed: ${t.hint ?? 'comma-separated list'})`);
+      }
+      return items;
+    }
   }
 }
 
@@ -164,9 +182,11 @@ export function loadConfig(dataDir: string): ConfigFile {
 }
 
 export function validateConfig(raw: unknown): ConfigFile {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError('config: not an object');
-  const r = raw as Partial<ConfigFile>;
-  if (r.version !== CONFIG_VERSION) throw new ConfigError(`version: ${String(r.version)} is not supported (allowed: ${CONFIG_VERSION})`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('config: not an object');
+  const problem = versionProblem((raw as RawConfig).version);
+  if (problem) throw new ConfigError(problem);
+  // Older versions are migrated in memory; serve and the writing commands save the result.
+  const r = migrateRaw(raw as RawConfig).config as Partial<ConfigFile>;
   if (typeof r.hostname !== 'string' || !r.hostname) throw new ConfigError('hostname: missing');
   const cfg = defaultConfig(r.hostname);
   if (r.store?.kind === 'postgres' && typeof r.store.url === 'string') cfg.store = { kind: 'postgres', url: r.store.url };
@@ -191,7 +211,7 @@ export function validateConfig(raw: unknown): ConfigFile {
 export function checkBindingConflicts(cfg: ConfigFile): void {
   const seen = new Map<string, string>();
   for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
-    for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings']) {
+    for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings', 'backend-bindings']) {
       const def = SETTINGS_SECTIONS[section].find((d) => d.name === setting);
       if (!def) continue;
       for (const b of parseBindings(String(cfg[section][setting] ?? def.default), setting)) {
@@ -204,11 +224,78 @@ export function checkBindingConflicts(cfg: ConfigFile): void {
       }
     }
   }
+  checkConnectionSettings(cfg);
 }
 
-/** Writes the config atomically (temp file, fsync, rename). */
-export function saveConfig(dataDir: string, cfg: ConfigFile): void {
+/**
+ * internal- and external-connection-settings of IMAP and POP3 must name ports this service
+ * listens on: host:port:SSL an ssl-bindings port, host:port:TLS and host:port: (cleartext) an
+ * unencrypted-or-tls-bindings port. A binding on port 0 (any free port, tests) matches any port.
+ */
+export function checkConnectionSettings(cfg: ConfigFile): void {
+  for (const section of ['imap', 'pop'] as const) {
+    const defs = SETTINGS_SECTIONS[section];
+    const ports = (setting: string): number[] => {
+      const def = defs.find((d) => d.name === setting)!;
+      return parseBindings(String(cfg[section][setting] ?? def.default), setting).map((b) => b.port);
+    };
+    for (const setting of ['internal-connection-settings', 'external-connection-settings']) {
+      const def = defs.find((d) => d.name === setting);
+      if (!def) continue;
+      const entries = (cfg[section][setting] ?? def.default) as string[];
+      for (const entry of Array.isArray(entries) ? entries : []) {
+        const m = /:(\d{1,5}):(SSL|TLS)?$/i.exec(entry);
+        if (!m) continue; // the item pattern was checked by validateSetting
+        const port = Number(m[1]);
+        const kind = (m[2] ?? '').toUpperCase() === 'SSL' ? 'ssl-bindings' : 'unencrypted-or-tls-bindings';
+        const allowed = ports(kind);
+        if (allowed.includes(0) || allowed.includes(port)) continue;
+        const what = kind === 'ssl-bindings' ? 'SSL' : m[2] ? 'TLS' : 'cleartext';
+        throw new ConfigError(`${setting}: "${entry}" names port ${port}, which is not a port of ${section} ${kind} (allowed for ${what} entries: ${allowed.length ? [...new Set(allowed)].join(', ') : `none: ${section} ${kind} is empty`})`);
+      }
+    }
+  }
+}
+
+/** The version of the config file on disk, or null when there is none or it cannot be read. */
+function versionOnDisk(path: string): number | null {
+  try {
+    const v = (JSON.parse(readFileSync(path, 'utf8')) as RawConfig).version;
+    return typeof v === 'number' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Migration steps the file on disk still needs (empty when current, missing or unreadable). */
+export function pendingMigrations(dataDir: string): Array<{ from: number; to: number; what: string }> {
+  const v = versionOnDisk(configPath(dataDir));
+  return v !== null && v < CONFIG_VERSION && !versionProblem(v) ? pendingSteps(v) : [];
+}
+
+/** Where saveConfig reports a migration it saves (serve passes its own output). */
+export type MigrationReport = (line: string) => void;
+const toStderr: MigrationReport = (line) => process.stderr.write(`portcullis: ${line}\n`);
+
+/**
+ * Saves the migrated config if the file on disk is of an older version (keeping it as
+ * portcullis.json.v<old>.bak) and reports one line per step. Returns the number of steps.
+ */
+export function migrateConfigFile(dataDir: string, report: MigrationReport = toStderr): number {
+  const steps = pendingMigrations(dataDir);
+  if (steps.length) saveConfig(dataDir, loadConfig(dataDir), report);
+  return steps.length;
+}
+
+/**
+ * Writes the config atomically (temp file, fsync, rename). When it replaces a file of an older
+ * version, that file is kept as portcullis.json.v<old>.bak and each migration step is reported.
+ */
+export function saveConfig(dataDir: string, cfg: ConfigFile, report: MigrationReport = toStderr): void {
   const path = configPath(dataDir);
+  const old = existsSync(path) ? versionOnDisk(path) : null;
+  const steps = old !== null && old < CONFIG_VERSION ? pendingSteps(old) : [];
+  if (steps.length) writeBackup(path, old!);
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -218,6 +305,7 @@ export function saveConfig(dataDir: string, cfg: ConfigFile): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  for (const step of steps) report(migrationLine(step));
 }
 
 /** The effective value of every setting of a section: stored value or default. */
@@ -225,13 +313,19 @@ export function effectiveSection(cfg: ConfigFile, section: SectionName): Record<
   const out: Record<string, unknown> = {};
   for (const def of SETTINGS_SECTIONS[section]) {
     const value = cfg[section][def.name] ?? def.default;
-    out[camel(def.name)] = def.type.kind === 'bindings' ? parseBindings(String(value), def.name) : value;
+    out[camel(def.name)] = def.type.kind === 'bindings' ? parseBindings(Array.isArray(value) ? value.join(',') : String(value), def.name) : value;
   }
   return out;
 }
 
 export interface ServerSettings {
   tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Shared by every node of an installation; empty: no remote hand-off. */
+  clusterSecretFile: string;
+  /** CIDRs allowed to connect to backend-bindings. */
+  trustedFrontends: string[];
+  /** CIDRs that must (and alone may) send a PROXY protocol header. */
+  trustedProxies: string[];
   runAsUser: string;
 }
 
@@ -252,6 +346,8 @@ export interface AuthSettings {
   ipBlockAfter: number;
   blockMinutes: number;
   oauthIssuersFile: string;
+  clientCertificateCaFile: string;
+  clientCertificateIdentity: 'email' | 'common-name';
 }
 
 export function authSettings(cfg: ConfigFile): AuthSettings {

@@ -15,6 +15,8 @@ export const AUTH_SETTINGS: SettingDef[] = [
   { name: 'ip-block-after', exchange: null, type: { kind: 'int', min: 1, max: 10_000 }, default: 10, apply: 'restart', description: 'Failures from one network (IPv6 by /64) before it is blocked for block-minutes.' },
   { name: 'block-minutes', exchange: null, type: { kind: 'int', min: 1, max: 10_080, unit: 'minutes' }, default: 15, apply: 'restart', description: 'How long a blocked network stays blocked.' },
   { name: 'oauth-issuers-file', exchange: null, type: FILE, default: '', apply: 'live', description: 'JSON file of trusted bearer-token issuers for OAUTHBEARER/XOAUTH2 ({"issuers":[{"issuer","audience":[],"keys":[{"pem"}|{"jwk"}],"usernameClaim"}]}); empty: not offered.' },
+  { name: 'client-certificate-ca-file', exchange: null, type: FILE, default: '', apply: 'live', description: 'PEM CA certificate(s) that TLS client certificates are verified against for SASL EXTERNAL; when set, IMAP, POP3 and submission ask every TLS client for a certificate (optional). Empty: no certificate is requested and EXTERNAL is not offered.' },
+  { name: 'client-certificate-identity', exchange: null, type: { kind: 'enum', values: ['email', 'common-name'] }, default: 'email', apply: 'live', description: 'Which field of a verified client certificate names the account: email (the first rfc822Name subjectAltName, else the subject emailAddress) or common-name (the subject CN).' },
 ];
 
 export const DIRECTORY_SETTINGS: SettingDef[] = [

@@ -32,6 +32,15 @@ export const SMTP_SETTINGS: SettingDef[] = [
   { name: 'retry-initial-interval', exchange: 'TransientFailureRetryInterval', type: { kind: 'int', min: 1, max: 86400, unit: 'seconds' }, default: 60, apply: 'live', description: 'Wait before the first retry; doubled after each failed attempt.' },
   { name: 'retry-max-interval', exchange: 'OutboundConnectionFailureRetryInterval', type: { kind: 'int', min: 1, max: 86400, unit: 'seconds' }, default: 3600, apply: 'live', description: 'Longest wait between two attempts.' },
   { name: 'max-delivery-attempts', exchange: null, type: { kind: 'int', min: 1, max: 1000 }, default: 30, apply: 'live', description: 'Attempts before a message is bounced (DSN) to its sender (about a day with the default intervals).' },
+  // The protocol-log settings of imap/pop (schema.ts common()), with the same names, types and
+  // defaults (smtp/protocol-log.test.ts keeps them equal). Declared here rather than imported:
+  // schema.ts imports this file's values at load time, so importing back would be a cycle.
+  { name: 'protocol-log-enabled', exchange: 'ProtocolLoggingLevel', type: { kind: 'bool' }, default: false, apply: 'live', description: 'Write the per-command protocol log of submission sessions (AUTH payloads masked, message bodies never logged).' },
+  { name: 'log-file-roll-over-settings', exchange: null, type: { kind: 'enum', values: ['Hourly', 'Daily', 'Weekly', 'Monthly'] }, default: 'Daily', apply: 'restart', description: 'When the protocol log starts a new file.' },
+  { name: 'log-per-file-size-quota', exchange: 'ReceiveProtocolLogMaxFileSize', type: { kind: 'int', min: 0, max: 1024 * 1024 * 1024, unit: 'bytes' }, default: 0, apply: 'restart', description: 'Also start a new protocol log file when one reaches this size; 0: by time only.' },
+  { name: 'protocol-log-max-age', exchange: 'ReceiveProtocolLogMaxAge', type: { kind: 'int', min: 0, max: 3650, unit: 'days' }, default: 30, apply: 'restart', description: 'Delete protocol log files older than this; 0: no age limit.' },
+  { name: 'protocol-log-max-directory-size', exchange: 'ReceiveProtocolLogMaxDirectorySize', type: { kind: 'int', min: 0, max: 1024 ** 4, unit: 'bytes' }, default: 1024 ** 3, apply: 'restart', description: 'Delete the oldest protocol log files while the submission logs are larger; 0: no size limit.' },
+  { name: 'log-file-location', exchange: 'ReceiveProtocolLogPath', type: { kind: 'string', maxLength: 4096, pattern: /^$|^\/.*/, hint: 'an absolute path, or empty' }, default: '', apply: 'restart', description: 'Directory of the protocol log files. Empty: DATA_DIR/logs/smtp.' },
 ];
 
 export const LMTP_SETTINGS: SettingDef[] = [

@@ -14,7 +14,8 @@ export type SettingType =
   | { kind: 'bool' }
   | { kind: 'string'; pattern?: RegExp; hint?: string; maxLength?: number }
   | { kind: 'bindings' } // comma-separated host:port list, IPv6 in brackets; may be empty
-  | { kind: 'string-list' };
+  /** Comma-separated list; each item must match `item` when given. */
+  | { kind: 'string-list'; item?: RegExp; hint?: string };
 
 export type SettingValue = string | number | boolean | string[];
 
@@ -40,6 +41,16 @@ function bindings(exchange: string, def: string, description: string): SettingDe
   return { name: '', exchange, type: { kind: 'bindings' }, default: def, apply: 'live', description };
 }
 
+const ABSOLUTE_PATH = { kind: 'string' as const, maxLength: 4096, pattern: /^$|^\/.*/, hint: 'an absolute path, or empty' };
+/** Exchange's connection-settings form: host:port:SSL (implicit TLS), host:port:TLS (STARTTLS) or host:port: (cleartext). */
+const CONNECTION_SETTINGS: SettingType = {
+  kind: 'string-list',
+  item: /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})):\d{1,5}:(SSL|TLS)?$/i,
+  hint: 'host:port:SSL|TLS| entries, comma-separated (e.g. mail.example.org:993:SSL,mail.example.org:143:TLS), or empty',
+};
+const HOST_OPT_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}))(:\d{1,5})?$/;
+const CIDR_LIST: SettingType = { kind: 'string-list', item: /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, hint: 'networks in CIDR form, comma-separated (e.g. 10.0.0.0/8,2001:db8::/32), or empty' };
+
 function common(proto: 'imap' | 'pop', p: { ssl: string; plain: string; maxCommand: number; backendPort: number }): SettingDef[] {
   return [
     loginType,
@@ -59,7 +70,13 @@ function common(proto: 'imap' | 'pop', p: { ssl: string; plain: string; maxComma
     { name: 'protocol-log-max-age', exchange: null, type: { kind: 'int', min: 0, max: 3650, unit: 'days' }, default: 30, apply: 'restart', description: 'Delete protocol log files older than this; 0: no age limit.' },
     { name: 'protocol-log-max-directory-size', exchange: null, type: { kind: 'int', min: 0, max: 1024 ** 4, unit: 'bytes' }, default: 1024 ** 3, apply: 'restart', description: 'Delete the oldest protocol log files while this protocol\'s logs are larger; 0: no size limit.' },
     { name: 'enable-exact-rfc822-size', exchange: 'EnableExactRFC822Size', type: { kind: 'bool' }, default: true, apply: 'live', description: 'Report exact message sizes (always exact here: messages are stored as received).' },
-    { name: 'proxy-target-port', exchange: 'ProxyTargetPort', type: { kind: 'int', min: 1, max: 65535 }, default: p.backendPort, apply: 'restart', description: 'Port of the backend service when frontends proxy to it.' },
+    { name: 'log-file-location', exchange: 'LogFileLocation', type: ABSOLUTE_PATH, default: '', apply: 'restart', description: `Directory of the protocol log files. Empty: DATA_DIR/logs/${proto === 'imap' ? 'imap4' : 'pop3'}.` },
+    { name: 'internal-connection-settings', exchange: 'InternalConnectionSettings', type: CONNECTION_SETTINGS, default: [], apply: 'live', description: 'How clients inside the organisation reach this service (host:port:SSL, host:port:TLS or host:port: for cleartext); each port must be one of this service\'s bindings of that kind. Used by the analyzer (certificate names) and `portcullis test`.' },
+    { name: 'external-connection-settings', exchange: 'ExternalConnectionSettings', type: CONNECTION_SETTINGS, default: [], apply: 'live', description: 'How clients on the internet reach this service, in the same form as internal-connection-settings.' },
+    { name: 'suppress-read-receipt', exchange: 'SuppressReadReceipt', type: { kind: 'bool' }, default: false, apply: 'live', description: 'Do not let this service send read receipts (MDN) on the user\'s behalf; the mail client sends its own.' },
+    { name: 'proxy-target-port', exchange: 'ProxyTargetPort', type: { kind: 'int', min: 1, max: 65535 }, default: p.backendPort, apply: 'live', description: 'Port of a remote backend when a proxy-targets entry names no port.' },
+    { name: 'proxy-targets', exchange: null, type: { kind: 'string-list', item: HOST_OPT_PORT, hint: 'HOST[:PORT],... (e.g. be1.example.org,10.0.0.7:1993), or empty' }, default: [], apply: 'live', description: 'Backend nodes this frontend proxies authenticated sessions to (TLS, cluster secret); users are spread over the healthy ones by a consistent hash. Empty: the backend in this process.' },
+    { name: 'backend-bindings', exchange: null, type: { kind: 'bindings' }, default: '', apply: 'live', description: `Addresses and ports where this node's backend accepts sessions from remote frontends (TLS, cluster secret, trusted-frontends only), e.g. 0.0.0.0:${p.backendPort}. Empty: in-process frontend only.` },
   ];
 }
 
@@ -79,6 +96,9 @@ export const POP_SETTINGS: SettingDef[] = [
 /** Settings of the server process as a whole (`portcullis server get|set`). */
 export const SERVER_SETTINGS: SettingDef[] = [
   { name: 'tls-min-version', exchange: null, type: { kind: 'enum', values: ['TLSv1.2', 'TLSv1.3'] }, default: 'TLSv1.2', apply: 'live', description: 'Oldest TLS version any service accepts (1.0 and 1.1 are never offered).' },
+  { name: 'cluster-secret-file', exchange: null, type: ABSOLUTE_PATH, default: '', apply: 'live', description: 'File with the secret (at least 32 bytes) every frontend and backend node of an installation shares; proves each end of a proxied session to the other. Empty: no remote hand-off.' },
+  { name: 'trusted-frontends', exchange: null, type: CIDR_LIST, default: [], apply: 'live', description: 'Networks whose frontends may hand sessions to this node\'s backend-bindings; others are refused before any data is read.' },
+  { name: 'trusted-proxies', exchange: null, type: CIDR_LIST, default: [], apply: 'live', description: 'Load balancers that put a PROXY protocol (v1 or v2) header before each connection; from these addresses the header is required and its client address is used for logs, limits and throttling. A PROXY header from any other address is refused.' },
   { name: 'run-as-user', exchange: null, type: { kind: 'string', maxLength: 32, pattern: /^$|^[a-z_][a-z0-9_-]{0,31}$/, hint: 'a system user name, or empty' }, default: '', apply: 'restart', description: 'When serve starts as root: bind the ports, then drop to this user (and its group). The data dir must belong to it. Empty: keep running as the starting user.' },
 ];
 
@@ -113,7 +133,7 @@ export function allowedText(def: SettingDef): string {
     case 'bool': return 'true | false';
     case 'bindings': return 'host:port,[v6]:port,... (may be empty)';
     case 'string': return t.hint ?? 'text';
-    case 'string-list': return 'comma-separated list';
+    case 'string-list': return t.hint ?? 'comma-separated list';
   }
 }
 

@@ -72,7 +72,8 @@ export class LoginSession {
     const c = this.conn;
     return {
       protocol: 'imap4', sessionId: c.sessionId, remoteAddress: c.remoteAddress, localPort: c.localPort,
-      secure: c.tls !== null, tlsVersion: c.tls?.version ?? null, tlsCipher: c.tls?.cipher ?? null,
+      tlsMode: c.tlsMode, secure: c.tls !== null, tlsVersion: c.tls?.version ?? null, tlsCipher: c.tls?.cipher ?? null,
+      clientCertificate: c.tls?.clientCertificate ?? null,
     };
   }
 

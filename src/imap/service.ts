@@ -14,6 +14,7 @@ import { ImapSession } from './session.js';
 import { COMMANDS, postLoginCapabilities } from './commands/index.js';
 import { observeSession } from '../observe/session-observer.js';
 import type { ProtocolLog } from '../observe/types.js';
+import type { ReadReceipts } from '../mailbox/read-receipts.js';
 
 export type { ImapHandoff } from './login.js';
 
@@ -32,6 +33,8 @@ export function createImapBackend(deps: {
   mailboxes: MailboxService; settings: () => ImapSettings; logger: Logger;
   /** For sessions handed over without the frontend's observer (the frontend's log goes on otherwise). */
   protocolLog?: ProtocolLog | null;
+  /** Server-sent read receipts (suppress-read-receipt false); absent: none. */
+  readReceipts?: ReadReceipts | null;
 }): ImapBackend {
   const sessions = new Set<ImapSession>();
   let emptied: Array<() => void> = [];
@@ -62,7 +65,7 @@ export function createImapBackend(deps: {
       const session = new ImapSession({
         observer, connection: h.observer ? h.connection : observer.connection, account: h.account, mailboxes: deps.mailboxes.forAccount(h.account),
         settings: deps.settings, logger: deps.logger.child({ session: h.connection.sessionId, user: h.account.address }),
-        capabilities, commands: COMMANDS, leftover: h.leftover, onEnd: () => ended(session),
+        capabilities, commands: COMMANDS, leftover: h.leftover, onEnd: () => ended(session), readReceipts: deps.readReceipts ?? null,
       });
       sessions.add(session);
       void session.start(h.tag).catch((err: unknown) => {
@@ -91,6 +94,8 @@ export async function startImapFrontend(deps: {
   logger: Logger;
   /** The imap4 protocol log (rows only while protocol-log-enabled is true). */
   protocolLog?: ProtocolLog | null;
+  /** Load balancers that send a PROXY header (trusted-proxies), read for each connection. */
+  trustedProxies?: () => readonly string[];
 }): Promise<RunningService> {
   const s = deps.settings();
   const listeners: ListenerSpec[] = [
@@ -106,6 +111,7 @@ export async function startImapFrontend(deps: {
     limits: () => ({ maxConnections: deps.settings().maxConnections, maxConnectionFromSingleIp: deps.settings().maxConnectionFromSingleIp }),
     refusal: (reason) => `* BYE [LIMIT] ${reason === 'max-per-ip' ? 'Too many connections from your address' : 'Too many connections'}\r\n`,
     logger: deps.logger,
+    ...(deps.trustedProxies ? { trustedProxies: deps.trustedProxies } : {}),
     onConnection: (raw) => {
       const observer = observeSession({ protocol: 'imap4', log: deps.protocolLog ?? null, connection: raw });
       const conn = observer.connection;

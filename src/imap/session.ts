@@ -18,6 +18,7 @@ import { flagList } from './protocol/encoder.js';
 import { formatSequenceSet } from './protocol/seqset.js';
 import type { CommandDescriptor, CommandResult, SessionState } from './commands/types.js';
 import { imapRequest, type SessionObserver } from '../observe/session-observer.js';
+import type { ReadReceipts } from '../mailbox/read-receipts.js';
 
 export interface ImapSessionDeps {
   connection: Connection;
@@ -32,6 +33,8 @@ export interface ImapSessionDeps {
   onEnd?: () => void;
   /** Protocol log and metrics of the connection (the frontend's, carried over the hand-off). */
   observer?: SessionObserver;
+  /** Server-sent read receipts (FETCH calls it when a download sets \Seen); absent: none. */
+  readReceipts?: ReadReceipts | null;
 }
 
 /** Output is coalesced up to this many bytes before a socket write. */
@@ -42,6 +45,7 @@ export class ImapSession {
   readonly account: Account;
   readonly mailboxes: UserMailboxes;
   readonly logger: Logger;
+  readonly readReceipts: ReadReceipts | null;
   state: SessionState | 'logout' = 'authenticated';
   selected: SelectedMailbox | null = null;
   condstore = false;
@@ -63,6 +67,7 @@ export class ImapSession {
     this.account = deps.account;
     this.mailboxes = deps.mailboxes;
     this.logger = deps.logger;
+    this.readReceipts = deps.readReceipts ?? null;
     const s = deps.settings();
     this.reader = new CommandReader(this.connection, { maxLineSize: s.maxCommandSize, maxLiteralSize: s.maxLiteralSize }, () => {
       this.send('+ Ready for literal data');

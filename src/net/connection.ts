@@ -13,6 +13,7 @@ import * as tls from 'node:tls';
 import type { Logger } from '../core/log.js';
 import { newSessionId } from '../core/ids.js';
 import { hardenTlsSocket } from '../tls/policy.js';
+import { clientCertificateOf, judgePeerCertificate } from '../tls/client-cert.js';
 import type { TlsContextProvider } from '../tls/provider.js';
 import type { Connection, ListenerInfo, TlsFacts } from './types.js';
 
@@ -30,10 +31,12 @@ export function normaliseAddress(address: string | undefined): string {
 export function tlsFactsOf(socket: tls.TLSSocket): TlsFacts {
   const cipher = socket.getCipher();
   const servername = (socket as tls.TLSSocket & { servername?: string | false | null }).servername;
+  const clientCertificate = clientCertificateOf(socket);
   return {
     version: socket.getProtocol() ?? 'unknown',
     cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
     servername: typeof servername === 'string' && servername ? servername : null,
+    ...(clientCertificate ? { clientCertificate } : {}),
   };
 }
 
@@ -45,8 +48,11 @@ export function serverHandshake(raw: net.Socket, provider: TlsContextProvider, t
   return new Promise((resolve, reject) => {
     let settled = false;
     let secure: tls.TLSSocket;
+    let requestCert = false;
     try {
-      secure = new tls.TLSSocket(raw, { ...provider.serverOptions(), isServer: true });
+      const options = provider.serverOptions();
+      requestCert = options.requestCert === true;
+      secure = new tls.TLSSocket(raw, { ...options, isServer: true });
     } catch (err) {
       raw.destroy();
       reject(err as Error);
@@ -67,6 +73,8 @@ export function serverHandshake(raw: net.Socket, provider: TlsContextProvider, t
       clearTimeout(timer);
       secure.removeListener('error', fail);
       secure.removeListener('close', onEarlyClose);
+      // A client certificate (SASL EXTERNAL) is requested, never required: record the verdict.
+      if (requestCert) judgePeerCertificate(secure);
       try {
         hardenTlsSocket(secure);
       } catch {
@@ -87,6 +95,13 @@ export interface SocketConnectionOptions {
   tls: TlsContextProvider;
   logger: Logger;
   handshakeTimeoutMs?: number;
+  /** The client as a trusted PROXY protocol header gave it; absent: the socket's peer. */
+  remote?: { address: string; port: number };
+  /**
+   * Sees the first chunk of input before the session does; false closes the connection without
+   * delivering it (used to refuse PROXY headers from untrusted peers).
+   */
+  screenFirstInput?: (chunk: Buffer) => boolean;
 }
 
 export class SocketConnection implements Connection {
@@ -109,13 +124,15 @@ export class SocketConnection implements Connection {
   private idle: { ms: number; onTimeout: () => void } | null = null;
   private readonly provider: TlsContextProvider;
   private readonly handshakeTimeoutMs: number;
+  private screenFirstInput: ((chunk: Buffer) => boolean) | null;
   readonly log: Logger;
 
   constructor(opts: SocketConnectionOptions) {
     const s = opts.socket;
     this.socketNow = s;
-    this.remoteAddress = normaliseAddress(s.remoteAddress);
-    this.remotePort = s.remotePort ?? 0;
+    this.remoteAddress = opts.remote?.address ?? normaliseAddress(s.remoteAddress);
+    this.remotePort = opts.remote?.port ?? s.remotePort ?? 0;
+    this.screenFirstInput = opts.screenFirstInput ?? null;
     this.localAddress = normaliseAddress(s.localAddress);
     this.localPort = s.localPort ?? 0;
     this.listener = opts.listener;
@@ -135,6 +152,14 @@ export class SocketConnection implements Connection {
 
   private readonly onSocketData = (chunk: Buffer): void => {
     if (this.upgrading || this.isClosed) return; // cleartext after STARTTLS: discarded
+    if (this.screenFirstInput) {
+      const screen = this.screenFirstInput;
+      this.screenFirstInput = null;
+      if (!screen(chunk)) {
+        this.destroy();
+        return;
+      }
+    }
     this.touch();
     if (!this.dataHandler || this.paused || this.pending.length > 0) {
       this.pending.push(chunk);

@@ -7,6 +7,11 @@
  * - A refused connection gets `refusal(reason)` then is closed (on implicit-TLS ports after the
  *   handshake, so the client can read it).
  * - close() stops accepting; live connections are left alone.
+ * - PROXY protocol (v1/v2): from a peer in `trustedProxies` a header is required before anything
+ *   else (before the TLS handshake on implicit ports); its client address then counts for the
+ *   per-address cap and becomes the Connection's remote address. No header in time, or a bad
+ *   one: closed. A header from any other peer: closed and logged (on implicit ports before the
+ *   handshake; on STARTTLS ports, where the greeting goes out first, at the first bytes read).
  */
 import * as net from 'node:net';
 import type { Binding } from '../config/config.js';
@@ -14,6 +19,8 @@ import { formatBinding } from '../config/config.js';
 import type { Logger } from '../core/log.js';
 import type { TlsContextProvider } from '../tls/provider.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, SocketConnection, normaliseAddress, serverHandshake } from './connection.js';
+import { liveNetworkList } from './networks.js';
+import { ProxyHeaderParser, looksLikeProxyHeader } from './proxy-protocol.js';
 import type { Connection, ListenerKind } from './types.js';
 
 export interface ListenerSpec {
@@ -62,6 +69,45 @@ export interface StartListenersOptions {
   onConnection: (conn: Connection) => void;
   /** Longest TLS handshake allowed (implicit ports and STARTTLS); default 30 s. */
   handshakeTimeoutMs?: number;
+  /** Load balancers (CIDRs) that must send a PROXY header; read for each connection. Absent: none. */
+  trustedProxies?: () => readonly string[];
+  /** Longest wait for the PROXY header of a trusted proxy; default 5 s. */
+  proxyHeaderTimeoutMs?: number;
+}
+
+/** How long a trusted proxy may take to send its PROXY header. */
+export const DEFAULT_PROXY_HEADER_TIMEOUT_MS = 5_000;
+
+/**
+ * Resolves with the first input of a raw socket as `read` wants it, then leaves the socket
+ * paused with the unconsumed bytes put back (so a TLSSocket or SocketConnection reads them next).
+ * Rejects on timeout, close, or when `read` throws.
+ */
+function readPrefix<T>(raw: net.Socket, timeoutMs: number, read: (chunk: Buffer) => { value: T; rest: Buffer } | null): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const finish = (err: Error | null, value?: T, rest?: Buffer): void => {
+      clearTimeout(timer);
+      raw.removeListener('data', onData);
+      raw.removeListener('close', onClose);
+      raw.pause();
+      if (err) return reject(err);
+      if (rest && rest.length) raw.unshift(rest);
+      resolve(value as T);
+    };
+    const onData = (chunk: Buffer): void => {
+      let got: { value: T; rest: Buffer } | null;
+      try {
+        got = read(chunk);
+      } catch (err) {
+        return finish(err as Error);
+      }
+      if (got) finish(null, got.value, got.rest);
+    };
+    const onClose = (): void => finish(new Error('connection closed'));
+    const timer = setTimeout(() => finish(new Error(`nothing within ${timeoutMs} ms`)), timeoutMs);
+    raw.on('data', onData);
+    raw.once('close', onClose);
+  });
 }
 
 /** The key client addresses are counted under: the address itself (IPv6 as given). */
@@ -108,16 +154,57 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
     );
   };
 
+  const trusted = liveNetworkList(opts.trustedProxies ?? (() => []));
+  const proxyHeaderTimeoutMs = opts.proxyHeaderTimeoutMs ?? DEFAULT_PROXY_HEADER_TIMEOUT_MS;
+  let reportedInvalid = '';
+
   const accept = (raw: net.Socket, spec: ListenerSpec, info: ListenerAddress): void => {
     raw.on('error', () => {}); // errors before hand-over only end this socket
     // Replies go out in several writes (status line, literal, tagged line): without this, Nagle
     // holds each small tail segment until the client's delayed ACK (~40 ms) — measured in bench/.
     raw.setNoDelay(true);
-    const remote = normaliseAddress(raw.remoteAddress);
-    if (!remote) {
+    const peer = normaliseAddress(raw.remoteAddress);
+    if (!peer) {
       raw.destroy();
       return;
     }
+    const proxies = trusted();
+    if (proxies.invalid.length && proxies.invalid.join(',') !== reportedInvalid) {
+      reportedInvalid = proxies.invalid.join(',');
+      log.warn('trusted-proxies-invalid', { ignored: proxies.invalid });
+    }
+    if (!proxies.contains(peer)) {
+      admit(raw, spec, info, { address: peer, port: raw.remotePort ?? 0 }, false);
+      return;
+    }
+    const parser = new ProxyHeaderParser();
+    readPrefix(raw, proxyHeaderTimeoutMs, (chunk) => {
+      const step = parser.push(chunk);
+      if (step.state === 'need-more') return null;
+      if (step.state === 'error') throw new Error(step.error);
+      return { value: step.header, rest: step.rest };
+    }).then(
+      (header) => {
+        if (raw.destroyed) return;
+        const client = header.source ?? { address: peer, port: raw.remotePort ?? 0 };
+        log.debug('proxy-header', { proxy: peer, client: client.address, version: header.version, command: header.command });
+        admit(raw, spec, info, client, true);
+      },
+      (err: Error) => {
+        log.warn('proxy-header-invalid', { proxy: peer, kind: spec.kind, reason: err.message });
+        raw.destroy();
+      },
+    );
+  };
+
+  /** A PROXY header where none may come: logged; returns false (the caller closes the connection). */
+  const refuseProxyHeader = (spec: ListenerSpec, remote: string): false => {
+    log.warn('proxy-header-refused', { client: remote, kind: spec.kind, reason: 'not a trusted proxy (trusted-proxies)' });
+    return false;
+  };
+
+  const admit = (raw: net.Socket, spec: ListenerSpec, info: ListenerAddress, client: { address: string; port: number }, proxied: boolean): void => {
+    const remote = client.address;
     const key = clientKey(remote);
     let limits: ConnectionLimits;
     try {
@@ -136,7 +223,13 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
         release(key); // gone before it could be handed over
         return;
       }
-      const conn = new SocketConnection({ socket, listener: listenerInfo, tlsMode, tls: opts.tls, logger: opts.logger, handshakeTimeoutMs });
+      const conn = new SocketConnection({
+        socket, listener: listenerInfo, tlsMode, tls: opts.tls, logger: opts.logger, handshakeTimeoutMs,
+        ...(proxied ? { remote: client } : {}),
+        // A cleartext port greets first, so an untrusted PROXY header shows up as the first input.
+        ...(proxied || tlsMode !== 'none' ? {} : { screenFirstInput: (chunk: Buffer) => !looksLikeProxyHeader(chunk) || refuseProxyHeader(spec, remote) }),
+      });
+      socket.resume(); // paused while a PROXY header was read; the Connection does flow control
       live.add(conn);
       conn.onClose(() => {
         live.delete(conn);
@@ -154,10 +247,29 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
       handOver(raw, 'none');
       return;
     }
-    serverHandshake(raw, opts.tls, handshakeTimeoutMs).then(
-      (secure) => handOver(secure, 'implicit'),
+    const started = Date.now();
+    const handshake = (): void => {
+      serverHandshake(raw, opts.tls, Math.max(1, handshakeTimeoutMs - (Date.now() - started))).then(
+        (secure) => handOver(secure, 'implicit'),
+        (err: Error) => {
+          log.info('tls-handshake-failed', { client: remote, binding: info.binding, reason: err.message });
+          release(key);
+        },
+      );
+    };
+    if (proxied) return handshake();
+    // The client speaks first on an implicit-TLS port: look at its first bytes before the
+    // handshake, so a PROXY header from an untrusted peer is refused as such.
+    readPrefix(raw, handshakeTimeoutMs, (chunk) => ({ value: looksLikeProxyHeader(chunk), rest: chunk })).then(
+      (isProxy) => {
+        if (!isProxy) return handshake();
+        refuseProxyHeader(spec, remote);
+        raw.destroy();
+        release(key);
+      },
       (err: Error) => {
         log.info('tls-handshake-failed', { client: remote, binding: info.binding, reason: err.message });
+        raw.destroy();
         release(key);
       },
     );

@@ -3,6 +3,8 @@
  * node:tls; protocol engines never touch sockets directly, so the same session code runs on an
  * implicit-TLS port, after STARTTLS, behind the PROXY protocol, or over a backend hand-off.
  */
+import type { ClientCertificateFacts } from '../tls/client-cert.js';
+
 export interface TlsFacts {
   /** e.g. "TLSv1.3" */
   version: string;
@@ -10,6 +12,12 @@ export interface TlsFacts {
   cipher: string;
   /** The server name the client asked for (SNI), if any. */
   servername: string | null;
+  /**
+   * The client certificate, when one was requested (client-certificate-ca-file) and sent:
+   * verified against that CA or not, and the identities a verified one carries. Never the
+   * certificate itself. Absent or null: none.
+   */
+  clientCertificate?: ClientCertificateFacts | null;
 }
 
 export type ListenerKind = 'implicit' | 'starttls';

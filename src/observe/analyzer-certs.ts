@@ -36,6 +36,18 @@ function nameCheck(p: ProtocolFacts, input: AnalyzerInput, byName: Map<string, C
     };
   }
   const cert = byName.get(p.selectedCertificate);
+  // With connection settings, the names clients are told to connect to are the ones to check.
+  const told = [...new Set((p.connectionSettings ?? []).map((c) => c.host.toLowerCase()))];
+  if (cert && names(cert) && told.length) {
+    const uncovered = told.filter((h) => !coversHost(cert, h));
+    return uncovered.length
+      ? {
+        id, severity: 'warning', title: `${p.protocol}: certificate "${cert.name}" does not name ${uncovered.join(', ')} from the connection settings`,
+        detail: `Clients are told to connect to ${told.join(', ')}; the certificate names ${cert.subjectAltNames.join(', ')}, so clients that verify the host name refuse it.`,
+        fix: importFix(uncovered[0]),
+      }
+      : { id, severity: 'pass', title: `${p.protocol}: presents certificate "${p.selectedCertificate}"`, detail: `It names every host of the connection settings (${told.join(', ')}).`, fix: null };
+  }
   // Selected by its stored name (not a host name): clients connect to the configured hostname.
   const hostChecked = cert && wanted && cert.name === wanted && !coversHost(cert, wanted) ? p.fqdn || input.hostname : host;
   if (cert && names(cert) && p.fqdn && !coversHost(cert, p.fqdn)) {

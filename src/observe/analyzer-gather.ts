@@ -8,11 +8,12 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import '../tls/reflect-metadata.js';
 import * as x509 from '@peculiar/x509';
-import { configPath, imapSettings, popSettings, type ConfigFile, type ProtocolSettings } from '../config/config.js';
+import { configPath, imapSettings, popSettings, serverSettings, type ConfigFile, type ProtocolSettings } from '../config/config.js';
 import { CertStore } from '../tls/certstore.js';
 import { tlsPolicyOptions } from '../tls/policy.js';
 import { lmtpSettings, smtpSettings, type SmtpConfigSections } from '../smtp/settings.js';
-import type { AnalyzerInput, CertificateFacts, ProtocolFacts } from './analyzer.js';
+import { protocolLogDir } from './protocol-log.js';
+import type { AnalyzerInput, CertificateFacts, ConnectionSettingFacts, ProtocolFacts } from './analyzer.js';
 
 /** The signature hash of a PEM certificate ("SHA-256", "SHA-1", ... or "unknown"). */
 export function signatureHashOf(certPem: string): string {
@@ -28,8 +29,21 @@ export function signatureHashOf(certPem: string): string {
   }
 }
 
-function protocolLogFacts(s: ProtocolSettings): ProtocolFacts['protocolLog'] {
+function protocolLogFacts(s: Pick<ProtocolSettings, 'protocolLogEnabled' | 'protocolLogMaxAge' | 'protocolLogMaxDirectorySize'>): ProtocolFacts['protocolLog'] {
   return { enabled: s.protocolLogEnabled, maxAgeDays: s.protocolLogMaxAge ?? 0, maxTotalBytes: s.protocolLogMaxDirectorySize ?? 0 };
+}
+
+/** The host:port:SSL|TLS| entries of a protocol's internal- and external-connection-settings. */
+export function connectionSettingFacts(s: Pick<ProtocolSettings, 'internalConnectionSettings' | 'externalConnectionSettings'>): ConnectionSettingFacts[] {
+  const out: ConnectionSettingFacts[] = [];
+  const lists = [['internal-connection-settings', s.internalConnectionSettings], ['external-connection-settings', s.externalConnectionSettings]] as const;
+  for (const [setting, entries] of lists) {
+    for (const entry of entries ?? []) {
+      const m = /^\[?(.*?)\]?:(\d{1,5}):(SSL|TLS)?$/i.exec(entry);
+      if (m) out.push({ setting, entry, host: m[1], port: Number(m[2]), encryption: (m[3] ?? '').toUpperCase() as ConnectionSettingFacts['encryption'] });
+    }
+  }
+  return out;
 }
 
 function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
@@ -41,12 +55,14 @@ function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
       sslBindings: imap.sslBindings, cleartextBindings: imap.unencryptedOrTlsBindings,
       certificateSetting: 'x509-certificate-name', certificateName: imap.x509CertificateName,
       selectedCertificate: (store.select(imap.x509CertificateName) ?? store.get(imap.x509CertificateName))?.info.name ?? null, protocolLog: protocolLogFacts(imap),
+      connectionSettings: connectionSettingFacts(imap),
     },
     {
       protocol: 'pop3', section: 'pop', frontend: 'pop3', backend: 'pop3-backend', loginType: pop.loginType,
       sslBindings: pop.sslBindings, cleartextBindings: pop.unencryptedOrTlsBindings,
       certificateSetting: 'x509-certificate-name', certificateName: pop.x509CertificateName,
       selectedCertificate: (store.select(pop.x509CertificateName) ?? store.get(pop.x509CertificateName))?.info.name ?? null, protocolLog: protocolLogFacts(pop),
+      connectionSettings: connectionSettingFacts(pop),
     },
   ];
   try {
@@ -55,7 +71,7 @@ function protocolFacts(cfg: ConfigFile, store: CertStore): ProtocolFacts[] {
       protocol: 'smtp', section: 'smtp', frontend: 'submission', backend: null, loginType: smtp.loginType,
       sslBindings: smtp.sslBindings, cleartextBindings: smtp.unencryptedOrTlsBindings,
       certificateSetting: 'tls-certificate-name', certificateName: smtp.tlsCertificateName,
-      selectedCertificate: (store.select(smtp.tlsCertificateName) ?? store.get(smtp.tlsCertificateName))?.info.name ?? null, protocolLog: null,
+      selectedCertificate: (store.select(smtp.tlsCertificateName) ?? store.get(smtp.tlsCertificateName))?.info.name ?? null, protocolLog: protocolLogFacts(smtp),
       fqdn: smtp.fqdn,
     });
   } catch {
@@ -87,6 +103,20 @@ function sensitivePaths(dataDir: string): Array<{ path: string; mode: number }> 
   add(certs);
   if (existsSync(certs)) for (const f of readdirSync(certs)) add(join(certs, f));
   for (const f of ['mail.sqlite', 'blobs', 'logs']) if (existsSync(join(dataDir, f))) add(join(dataDir, f));
+  return out;
+}
+
+/** Protocol log directories named by log-file-location (outside the data dir), when they exist. */
+function protocolLogLocations(dataDir: string, cfg: ConfigFile): Array<{ path: string; mode: number }> {
+  const out: Array<{ path: string; mode: number }> = [];
+  for (const [protocol, s] of [['imap4', imapSettings(cfg)], ['pop3', popSettings(cfg)]] as const) {
+    if (!s.logFileLocation) continue;
+    try {
+      out.push({ path: protocolLogDir(dataDir, protocol, s.logFileLocation), mode: statSync(s.logFileLocation).mode & 0o777 });
+    } catch {
+      // not created yet: serve creates it 0700
+    }
+  }
   return out;
 }
 
@@ -124,12 +154,13 @@ export async function gatherAnalyzerInput(dataDir: string, cfg: ConfigFile, now:
     certificates,
     unreadableCertificates: unreadable,
     tls: { minVersion: String(policy.minVersion ?? 'TLSv1.2'), ciphers: String(policy.ciphers ?? '').split(':').filter(Boolean) },
-    paths: sensitivePaths(dataDir),
+    paths: [...sensitivePaths(dataDir), ...protocolLogLocations(dataDir, cfg)],
     dataDir,
     freeDiskBytes: await freeBytes(dataDir),
     bruteForceProtection: true, // the authenticator always throttles failed logins; there is no switch
     lmtpHosts: lmtpHosts(cfg),
     adminBindings: null,
+    trustedProxies: serverSettings(cfg).trustedProxies,
     now,
   };
 }

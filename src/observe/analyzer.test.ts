@@ -194,3 +194,13 @@ test('submission: a certificate that does not name the fqdn (EHLO name) is a war
   const good = find(analyze({ ...freshInit(), protocols: [{ ...smtp, fqdn: 'mail.example.org' }] }), 'certificate.name.smtp');
   assert.equal(good.severity, 'pass');
 });
+
+test('trusted-proxies: a whole-internet network is a fail with the fix; listed balancers pass; empty says nothing', () => {
+  const check = (trustedProxies: string[]) => analyze({ ...freshInit(), trustedProxies }).find((f) => f.id === 'net.trusted-proxies');
+  assert.equal(check([]), undefined);
+  assert.equal(check(['10.0.0.5/32', '2001:db8::/64'])?.severity, 'pass');
+  const open = check(['10.0.0.5/32', '0.0.0.0/0']);
+  assert.equal(open?.severity, 'fail');
+  assert.equal(open?.fix, 'portcullis server set --trusted-proxies 10.0.0.5/32');
+  assert.equal(check(['::/0'])?.fix, "portcullis server set --trusted-proxies ''");
+});

@@ -15,6 +15,8 @@ import type { LoginType } from '../auth/types.js';
 import type { Binding } from '../config/config.js';
 import type { ServiceName, StartupType } from '../config/schema.js';
 import { certificateChecks } from './analyzer-certs.js';
+import { connectionSettingsChecks } from './analyzer-connections.js';
+import { networkList } from '../net/networks.js';
 
 export type Severity = 'pass' | 'info' | 'warning' | 'fail';
 export const SEVERITIES: readonly Severity[] = ['pass', 'info', 'warning', 'fail'];
@@ -60,6 +62,18 @@ export interface ProtocolFacts {
   protocolLog: { enabled: boolean; maxAgeDays: number; maxTotalBytes: number } | null;
   /** SMTP: the name in the greeting and EHLO reply, which the certificate must carry. */
   fqdn?: string;
+  /** IMAP/POP3: internal- and external-connection-settings entries (what clients are told to use). */
+  connectionSettings?: ConnectionSettingFacts[];
+}
+
+/** One host:port:SSL|TLS| entry of internal- or external-connection-settings. */
+export interface ConnectionSettingFacts {
+  setting: 'internal-connection-settings' | 'external-connection-settings';
+  entry: string;
+  host: string;
+  port: number;
+  /** '' : cleartext (no encryption). */
+  encryption: 'SSL' | 'TLS' | '';
 }
 
 export interface AnalyzerInput {
@@ -80,6 +94,8 @@ export interface AnalyzerInput {
   lmtpHosts?: string[] | null;
   /** Admin API listen bindings; null/absent: no admin listener configured. */
   adminBindings?: Binding[] | null;
+  /** The trusted-proxies setting (PROXY protocol senders); null/absent: not known. */
+  trustedProxies?: string[] | null;
   now: Date;
 }
 
@@ -194,6 +210,13 @@ function exposureChecks(input: AnalyzerInput): Finding[] {
       ? { id: 'listeners.lmtp', severity: 'fail', title: 'LMTP listens on a network address', detail: `LMTP has no authentication: anyone reaching ${open.join(', ')} can deliver mail.`, fix: 'portcullis lmtp set --bindings 127.0.0.1:24' }
       : { id: 'listeners.lmtp', severity: 'pass', title: 'LMTP on loopback or a unix socket only', detail: '', fix: null });
   }
+  if (input.trustedProxies && input.trustedProxies.length) {
+    const whole = networkList(input.trustedProxies).wholeInternet;
+    const keep = input.trustedProxies.filter((e) => !whole.includes(e.trim()));
+    out.push(whole.length
+      ? { id: 'net.trusted-proxies', severity: 'fail', title: 'Any address may claim to be a load balancer', detail: `trusted-proxies holds ${whole.join(', ')}: every client can send a PROXY header and pose as any address, defeating per-address limits, throttling and the logs.`, fix: `portcullis server set --trusted-proxies ${shellQuote(keep.join(','))}` }
+      : { id: 'net.trusted-proxies', severity: 'pass', title: 'PROXY protocol trusted from listed load balancers only', detail: input.trustedProxies.join(', '), fix: null });
+  }
   if (input.adminBindings && input.services.admin === 'Automatic') {
     const open = input.adminBindings.filter((b) => !isLoopback(b.host));
     out.push(open.length
@@ -226,6 +249,7 @@ export function analyze(input: AnalyzerInput): Finding[] {
   return [
     ...input.protocols.map(loginTypeCheck),
     ...input.protocols.map((p) => listenerCheck(p, input.services)),
+    ...input.protocols.flatMap(connectionSettingsChecks),
     ...serviceChecks(input),
     ...certificateChecks(input),
     ...tlsCheck(input),

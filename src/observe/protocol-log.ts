@@ -6,9 +6,10 @@
  * limit are deleted (never the current one).
  */
 import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { accessSync, chownSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import type { ProtocolSettings } from '../config/config.js';
+import { ConfigError, type ProtocolSettings } from '../config/config.js';
 import { applyRetention, hourKey, listLogFiles, periodStart, type RollOver } from './log-files.js';
 import { sanitiseUser, type ProtocolLog, type ProtocolLogRow } from './types.js';
 import { createBatchQueue } from './batch-queue.js';
@@ -40,9 +41,35 @@ export interface ProtocolLogOptions {
   version?: string;
 }
 
-/** Where a protocol's logs live: DATA_DIR/logs/<protocol> (imap4, pop3, smtp). */
-export function protocolLogDir(dataDir: string, protocol: string): string {
-  return join(dataDir, 'logs', protocol.toLowerCase());
+/**
+ * Where a protocol's logs live: the log-file-location setting when given, else
+ * DATA_DIR/logs/<protocol> (imap4, pop3, smtp). The server, `logs` and the analyzer all ask here.
+ */
+export function protocolLogDir(dataDir: string, protocol: string, location = ''): string {
+  return location || join(dataDir, 'logs', protocol.toLowerCase());
+}
+
+/**
+ * protocolLogDir, with a configured log-file-location created now (0700) so that a directory
+ * the server cannot create is a clear error at start, not a lost log later. The default
+ * directory is still made at the first row (after privileges are dropped).
+ */
+export function preparedProtocolLogDir(dataDir: string, protocol: string, location = ''): string {
+  const dir = protocolLogDir(dataDir, protocol, location);
+  if (!location) return dir;
+  try {
+    const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Started as root (to drop to run-as-user later): what we made belongs to the data dir's owner.
+    if (made && process.getuid?.() === 0) {
+      const owner = statSync(dataDir);
+      for (let d = dir; d.startsWith(made); d = dirname(d)) chownSync(d, owner.uid, owner.gid);
+    }
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(`log-file-location: cannot create or write ${dir} for the ${protocol} protocol log (${reason}) (allowed: an absolute path of a directory the server can create and write, or empty for DATA_DIR/logs/${protocol.toLowerCase()})`);
+  }
+  return dir;
 }
 
 /** Quotes one CSV field when needed; control characters become visible escapes. */

@@ -70,7 +70,11 @@ export async function executeTransactionCommand(md: Maildrop, cmd: PopCommand, o
     case 'RETR': {
       if (a.length !== 1) return syntax(out, 'RETR <message number>');
       const e = pick(md, a[0], out, 'RETR');
-      if (e && (await sendMessage(md, e, out, null))) e.retrieved = true;
+      if (e && (await sendMessage(md, e, out, null))) {
+        // Read receipts (RFC 8098): \Seen is only set at QUIT, so the sender checks it itself.
+        if (!e.retrieved) md.readReceipts?.downloaded(md.mailboxes, md.mailboxId, [e.uid], { unlessSeen: true });
+        e.retrieved = true;
+      }
       return 'continue';
     }
     case 'TOP': {

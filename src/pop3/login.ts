@@ -17,8 +17,8 @@ export const MAX_LOGIN_FAILURES = 3;
 const POLICY_TEXT = 'Plaintext authentication is not allowed on an unencrypted connection; use STLS or the TLS port first';
 const FAILED_TEXT = 'Authentication failed';
 
-function policyCtx(session: Pop3Session): Pick<LoginContext, 'protocol' | 'secure'> {
-  return { protocol: 'pop3', secure: session.conn.tls !== null };
+function policyCtx(session: Pop3Session): Pick<LoginContext, 'protocol' | 'secure' | 'clientCertificate'> {
+  return { protocol: 'pop3', secure: session.conn.tls !== null, clientCertificate: session.conn.tls?.clientCertificate ?? null };
 }
 
 /** The CAPA list for the session's state and connection (RFC 2449). */
@@ -218,6 +218,7 @@ export class LoginPhase {
     return {
       protocol: 'pop3', sessionId: conn.sessionId, remoteAddress: conn.remoteAddress, localPort: conn.localPort,
       secure: conn.tls !== null, tlsVersion: conn.tls?.version ?? null, tlsCipher: conn.tls?.cipher ?? null, tlsMode: conn.tlsMode,
+      clientCertificate: conn.tls?.clientCertificate ?? null,
     };
   }
 

@@ -15,6 +15,7 @@ import { MailError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MailboxService, UserMailboxes } from '../mailbox/types.js';
 import type { MessageRecord } from '../store/store.js';
+import type { ReadReceipts } from '../mailbox/read-receipts.js';
 import { executeTransactionCommand } from './commands.js';
 import { PopSizeCounter, popSize, type PopCommand } from './protocol.js';
 import type { MaildropLocks, MaildropRequest, Pop3Backend, Pop3Transaction, PopOutput } from './types.js';
@@ -60,6 +61,8 @@ export interface Pop3BackendDeps {
   locks: MaildropLocks;
   settings: () => PopSettings;
   logger: Logger;
+  /** Server-sent read receipts (suppress-read-receipt false); absent: none. */
+  readReceipts?: ReadReceipts | null;
 }
 
 export function createPop3Backend(deps: Pop3BackendDeps): Pop3Backend {
@@ -90,7 +93,7 @@ export function createPop3Backend(deps: Pop3BackendDeps): Pop3Backend {
         }
         entries.sort((a, b) => a.uid - b.uid);
         if (deps.settings().messageRetrievalSortOrder === 'Descending') entries.reverse();
-        return new Maildrop(um, inbox.id, inbox.uidValidity, entries, deps.locks, lockName, holder, req.logger);
+        return new Maildrop(um, inbox.id, inbox.uidValidity, entries, deps.locks, lockName, holder, req.logger, deps.readReceipts ?? null);
       } catch (err) {
         await deps.locks.unlock(lockName, holder).catch(() => {});
         throw err;
@@ -114,6 +117,8 @@ export class Maildrop implements Pop3Transaction {
     private readonly lockName: string,
     private readonly holder: string,
     readonly log: Logger,
+    /** Told of each message's first RETR in this session (sends an MDN when one is due). */
+    readonly readReceipts: ReadReceipts | null = null,
   ) {
     this.renewTimer = setInterval(() => void this.renew(), LOCK_RENEW_MS);
     this.renewTimer.unref();

@@ -26,6 +26,8 @@ export interface Pop3FrontendDeps {
   logger: Logger;
   /** The pop3 protocol log (rows only while protocol-log-enabled is true). */
   protocolLog?: ProtocolLog | null;
+  /** Load balancers that send a PROXY header (trusted-proxies), read for each connection. */
+  trustedProxies?: () => readonly string[];
 }
 
 /** How long stop() lets sessions finish the command in progress before cutting them off. */
@@ -51,9 +53,15 @@ export async function startPop3Frontend(deps: Pop3FrontendDeps): Promise<Running
       ? 'Too many connections to this server, try again later'
       : 'Too many connections from your address, try again later', 'SYS/TEMP'),
     logger,
+    ...(deps.trustedProxies ? { trustedProxies: deps.trustedProxies } : {}),
     onConnection: (conn) => {
       const observer = observeSession({ protocol: 'pop3', log: deps.protocolLog ?? null, connection: conn });
-      const session = new Pop3Session(observer.connection, { settings: deps.settings, auth: deps.auth, backend: deps.backend, logger: deps.logger, observer });
+      // The backend is told the client connection (a remote one passes on its address and TLS facts).
+      const backend = (): Pop3Backend | null => {
+        const b = deps.backend();
+        return b ? { openMaildrop: (req) => b.openMaildrop({ ...req, client: conn }) } : null;
+      };
+      const session = new Pop3Session(observer.connection, { settings: deps.settings, auth: deps.auth, backend, logger: deps.logger, observer });
       sessions.add(session);
       void session.closed.then(() => sessions.delete(session));
     },

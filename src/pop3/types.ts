@@ -7,6 +7,7 @@
 import type { Logger } from '../core/log.js';
 import type { Account, MailStore } from '../store/store.js';
 import type { PopCommand } from './protocol.js';
+import type { Connection } from '../net/types.js';
 
 /** Where replies go: the session's connection (or, later, a proxied stream). */
 export interface PopOutput {
@@ -21,6 +22,8 @@ export interface MaildropRequest {
   account: Account;
   sessionId: string;
   logger: Logger;
+  /** The client's connection (a remote backend is told its address and TLS facts). */
+  client?: Connection;
 }
 
 /** An open maildrop: locked for this session and holding the snapshot taken at login. */

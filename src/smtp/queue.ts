@@ -166,7 +166,8 @@ export function openOutboundQueue(opts: OutboundQueueOptions): OutboundQueue {
   const bounce = async (entry: QueueEntry, raw: Buffer, failed: FailedRecipient[]): Promise<void> => {
     if (!failed.length) return;
     log.warn('queue.bounce', { id: entry.id, recipients: failed.map((f) => f.address), status: failed.map((f) => f.status) });
-    if (!opts.mailboxes) return;
+    // A message sent with the null sender (a bounce, a read receipt) is never bounced (RFC 5321 §4.5.5).
+    if (!opts.mailboxes || !entry.from) return;
     const s = opts.settings();
     const dsn = buildDsn({ reportingMta: s.fqdn, sender: entry.from, original: raw, arrivalDate: new Date(entry.createdAt), recipients: failed, envelopeId: entry.id });
     try {

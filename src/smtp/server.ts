@@ -50,7 +50,7 @@ export interface SmtpSaslExchange {
 
 export interface ConnectionHooks {
   /** SASL mechanisms allowed on a connection; [] means AUTH is refused by policy there. */
-  authMechanisms?: (secure: boolean) => string[];
+  authMechanisms?: (secure: boolean, socket?: net.Socket | tls.TLSSocket) => string[];
   /** An exchange for `method`, or null to let the library run it (PLAIN, LOGIN). */
   saslExchange?: (method: string, session: SMTPServerSession, socket: net.Socket | tls.TLSSocket) => SmtpSaslExchange | null;
   /** Called before each new connection is set up: apply live settings to server.options. */
@@ -78,7 +78,7 @@ function installHooks(conn: SMTPConnection, hooks: ConnectionHooks): void {
   if (!mechanismsFor) return;
   const ehlo = conn.handler_EHLO;
   conn.handler_EHLO = function (this: SMTPConnection, command: Buffer, callback: () => void): void {
-    const mechs = mechanismsFor(this.secure);
+    const mechs = mechanismsFor(this.secure, this._socket);
     const inner = this.send;
     this.send = (code, data, context) => {
       if (code === 250 && Array.isArray(data)) {
@@ -96,7 +96,7 @@ function installHooks(conn: SMTPConnection, hooks: ConnectionHooks): void {
   const auth = conn.handler_AUTH;
   conn.handler_AUTH = function (this: SMTPConnection, command: Buffer, callback: () => void): void {
     const method = (command.toString().trim().split(/\s+/)[1] ?? '').toUpperCase();
-    const mechs = mechanismsFor(this.secure);
+    const mechs = mechanismsFor(this.secure, this._socket);
     if (!mechs.length) {
       this.send(530, '5.7.0 Must issue a STARTTLS command first');
       return callback();

@@ -36,6 +36,16 @@ export interface SmtpSettings {
   retryInitialInterval: number;
   retryMaxInterval: number;
   maxDeliveryAttempts: number;
+  protocolLogEnabled: boolean;
+  logFileRollOverSettings: 'Hourly' | 'Daily' | 'Weekly' | 'Monthly';
+  /** Bytes; 0: roll over by time only. */
+  logPerFileSizeQuota: number;
+  /** Days; 0: no age limit. */
+  protocolLogMaxAge: number;
+  /** Bytes; 0: no size limit. */
+  protocolLogMaxDirectorySize: number;
+  /** Absolute directory, or '' for DATA_DIR/logs/smtp. */
+  logFileLocation: string;
 }
 
 export type LmtpBinding = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };

@@ -14,10 +14,13 @@
  */
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type * as net from 'node:net';
+import * as tls from 'node:tls';
 import { channelBindingOf } from '../auth/channel-binding.js';
+import { clientCertificateOf, type ClientCertificateFacts } from '../tls/client-cert.js';
 import type { AuthResult, Authenticator, LoginContext } from '../auth/types.js';
 import { formatBinding } from '../config/config.js';
 import type { Logger } from '../core/log.js';
+import type { ProtocolLog } from '../observe/types.js';
 import type { MailboxService } from '../mailbox/types.js';
 import type { RunningService } from '../net/listener.js';
 import type { ListenerKind } from '../net/types.js';
@@ -32,6 +35,7 @@ import {
   type BoundServer, type SmtpReplyError, type SmtpSaslExchange,
 } from './server.js';
 import type { SmtpSettings } from './settings.js';
+import { smtpProtocolObserver } from './protocol-log.js';
 
 export interface SubmissionDeps {
   settings: () => SmtpSettings;
@@ -45,6 +49,8 @@ export interface SubmissionDeps {
    * mailboxes.deliver finds its account (NONEXISTENT sends it to the queue).
    */
   accounts?: Pick<MailStore, 'getAccount'>;
+  /** The smtp protocol log (rows only while its protocol-log-enabled is on); absent: none. */
+  protocolLog?: ProtocolLog | null;
 }
 
 const SASL_NAMES = ['PLAIN', 'LOGIN'];
@@ -66,8 +72,19 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
   const log = deps.logger.child({ service: 'submission' });
   const counter = new ConnectionCounter();
   const sessionLog = (session: SMTPServerSession): Logger => log.child({ session: session.id });
+  // Protocol-log rows and command metrics, observed through smtp-server's logger (see protocol-log.ts).
+  const observer = smtpProtocolObserver(deps.protocolLog ?? null);
 
-  const loginContext = (session: SMTPServerSession): LoginContext => ({
+  // The verified client certificate of a TLS socket (SASL EXTERNAL), read once per socket.
+  const certificates = new WeakMap<net.Socket, ClientCertificateFacts | null>();
+  const certificateOf = (socket?: net.Socket): ClientCertificateFacts | null => {
+    if (!(socket instanceof tls.TLSSocket)) return null;
+    if (!certificates.has(socket)) certificates.set(socket, clientCertificateOf(socket));
+    return certificates.get(socket) ?? null;
+  };
+
+  const loginContext = (session: SMTPServerSession, socket?: net.Socket): LoginContext => ({
+    clientCertificate: certificateOf(socket),
     protocol: 'smtp',
     sessionId: session.id,
     remoteAddress: session.remoteAddress,
@@ -79,8 +96,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
 
   // PLAIN and LOGIN run in the library (onAuth below); every other mechanism the Authenticator
   // offers (SCRAM-SHA-256[-PLUS], OAUTHBEARER, XOAUTH2) runs as our own exchange (server.ts).
-  const authMechanisms = (secure: boolean): string[] =>
-    deps.auth.mechanisms({ protocol: 'smtp', secure }).map((m) => m.toUpperCase());
+  const authMechanisms = (secure: boolean, socket?: net.Socket): string[] =>
+    deps.auth.mechanisms({ protocol: 'smtp', secure, clientCertificate: certificateOf(socket) }).map((m) => m.toUpperCase());
 
   const authFailure = (r: Exclude<AuthResult, { ok: true }>): SmtpReplyError => {
     switch (r.reason) {
@@ -93,7 +110,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
 
   const saslExchange = (method: string, session: SMTPServerSession, socket: net.Socket): SmtpSaslExchange | null => {
     if (SASL_NAMES.includes(method)) return null;
-    const exchange = deps.auth.startSasl(loginContext(session), method, channelBindingOf({ socket }));
+    const exchange = deps.auth.startSasl(loginContext(session, socket), method, channelBindingOf({ socket }));
     if (!exchange) return null;
     return {
       step: (response) => exchange.step(response),
@@ -130,6 +147,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
   };
 
   const onConnect = (session: SMTPServerSession, cb: (err?: Error | null) => void): void => {
+    observer.attach(session);
     const s = deps.settings();
     const refusal = counter.admit(session, s);
     if (refusal) {
@@ -265,7 +283,10 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
         allowInsecureAuth: true, // policy is ours (server.ts hooks), not the library's
         maxAllowedUnauthenticatedCommands: 20,
         onConnect, onAuth, onMailFrom, onRcptTo, onData,
-        onClose: (session) => counter.release(session),
+        onClose: (session) => {
+          counter.release(session);
+          observer.detach(session);
+        },
       }, {
         authMechanisms,
         saslExchange,
@@ -274,6 +295,12 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
           Object.assign(srv.options, { name: s.fqdn, banner: s.banner, size: s.maxMessageSize, maxRecipients: s.maxRecipients, socketTimeout: s.connectionInactivityTimeout * 1000 });
         },
       }, deps.tls);
+      server.logger = observer.logger;
+      // Client certificates (SASL EXTERNAL) are requested exactly when the TLS provider asks for
+      // them, decided at every handshake: smtp-server copies these options onto each TLS socket.
+      for (const key of ['requestCert', 'rejectUnauthorized'] as const) {
+        Object.defineProperty(server.options, key, { enumerable: true, configurable: true, get: () => deps.tls.serverOptions()[key] === true });
+      }
       server.on('error', (err: Error) => log.warn('smtp.server_error', { err }));
       await listen(server, spec.binding);
       const address = addressOf('submission', spec.kind, formatBinding(spec.binding), server);

@@ -32,6 +32,11 @@ export const TLS13_CIPHERSUITES: readonly string[] = [
 
 export interface TlsPolicyOptions {
   minVersion?: TlsMinVersion;
+  /**
+   * CA certificates client certificates are verified against (SASL EXTERNAL). When set, a
+   * client certificate is requested but not required: clients without one are unaffected.
+   */
+  clientCa?: { pem: string; id: string } | null;
 }
 
 /** The policy part of server options (no certificate): merge with a secureContext or SNICallback. */
@@ -44,6 +49,7 @@ export function tlsPolicyOptions(opts: TlsPolicyOptions = {}): tls.TlsOptions {
     honorCipherOrder: true,
     secureOptions: SECURE_OPTIONS,
     ecdhCurve: 'X25519:P-256:P-384',
+    ...(opts.clientCa ? { requestCert: true, rejectUnauthorized: false } : {}),
     // No session tickets keyed per process: keeps forward secrecy independent of process lifetime.
     // (Session resumption still works within TLS 1.3 via PSK from the same context.)
   };
@@ -58,6 +64,9 @@ export function secureContextOptions(key: string | Buffer, cert: string | Buffer
     ciphers: p.ciphers, honorCipherOrder: p.honorCipherOrder,
     secureOptions: p.secureOptions,
     ecdhCurve: p.ecdhCurve,
+    // With a client certificate requested, OpenSSL refuses to resume a session (ticket or id)
+    // unless the context has a session-id context: resuming clients would get a fatal alert.
+    ...(opts.clientCa ? { ca: opts.clientCa.pem, sessionIdContext: `portcullis-${opts.clientCa.id}`.slice(0, 32) } : {}),
   };
 }
 

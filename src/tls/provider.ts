@@ -45,7 +45,7 @@ export function createStoreTlsProvider(store: CertStore, certificateName: () => 
   // Read at every connection, so a changed TLS policy (tls-min-version) applies without a restart.
   let policy: TlsPolicyOptions = typeof policyOf === 'function' ? policyOf() : policyOf;
   const contextFor = (c: StoredCertificate): tls.SecureContext => {
-    const key = `${c.info.name}/${c.info.fingerprint}/${policy.minVersion ?? ''}`;
+    const key = `${c.info.name}/${c.info.fingerprint}/${policy.minVersion ?? ''}/${policy.clientCa?.id ?? ''}`;
     let ctx = contexts.get(key);
     if (!ctx) {
       ctx = tls.createSecureContext(secureContextOptions(c.keyPem, c.certPem, policy));

@@ -11,7 +11,11 @@ import type { TlsPolicyOptions } from './policy.js';
 
 export interface ServerTls {
   readonly store: CertStore;
-  provider(certificateName: () => string): TlsContextProvider;
+  /**
+   * `clientCertificates: false` (the admin API): never request a client certificate, even when
+   * client-certificate-ca-file is set.
+   */
+  provider(certificateName: () => string, options?: { clientCertificates?: boolean }): TlsContextProvider;
   reload(): Promise<void>;
   /** Human-readable warnings about the certificates the given names select. */
   warnings(names?: string[]): string[];
@@ -36,7 +40,8 @@ export async function openServerTls(dataDir: string, logger: Logger, policy: () 
   for (const w of warnings()) logger.warn('certificate', { detail: w });
   return {
     store,
-    provider: (certificateName) => createStoreTlsProvider(store, certificateName, policy),
+    provider: (certificateName, options = {}) => createStoreTlsProvider(store, certificateName,
+      options.clientCertificates === false ? () => ({ ...policy(), clientCa: null }) : policy),
     async reload() {
       store.reload();
     },

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 
-export const CLI = join(repoRoot(), 'bin', 'portcullis.js');
+/** The CLI entry: bin/portcullis.js (runs dist/), or PORTCULLIS_CLI (a build in another outDir). */
+export const CLI = process.env.PORTCULLIS_CLI ?? join(repoRoot(), 'bin', 'portcullis.js');
 
 export interface CliResult {
   code: number;

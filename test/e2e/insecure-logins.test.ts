@@ -5,9 +5,10 @@
 // users and addresses, and `logs failed-logins` shows a wrong-password attempt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliOk, python, startServer, type Server } from './harness.js';
+import { eventually, filesUnder, readProtocolLog, type LogRow } from './log-reader.js';
 
 const ALICE = { address: 'alice@legacy.test', password: 'Alice-Plain-Pw-4711' };
 const BOB = { address: 'bob@legacy.test', password: 'Bob-Plain-Pw-0815' };
@@ -32,64 +33,14 @@ async function login(proto: 'imap' | 'pop', mode: 'plain' | 'tls', source: strin
   return JSON.parse(r.stdout) as LoginResult;
 }
 
-/** Every file under a directory, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
-/** Splits one CSV line (fields may be double-quoted with "" escapes). */
-function csv(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let v = '';
-      i++;
-      while (i < line.length) {
-        if (line[i] === '"' && line[i + 1] === '"') { v += '"'; i += 2; continue; }
-        if (line[i] === '"') { i++; break; }
-        v += line[i++];
-      }
-      out.push(v);
-      i++; // the comma
-    } else {
-      const end = line.indexOf(',', i);
-      out.push(line.slice(i, end < 0 ? line.length : end));
-      i = end < 0 ? line.length + 1 : end + 1;
-    }
-  }
-  return out;
-}
 
-type Row = Record<string, string>;
+type Row = LogRow;
 
 /** The rows of a protocol's log files, as objects keyed by the #Fields: header. */
-function protocolRows(protocol: 'imap4' | 'pop3'): Row[] {
-  const rows: Row[] = [];
-  for (const file of filesUnder(join(server.dataDir, 'logs', protocol)).sort()) {
-    let fields: string[] = [];
-    for (const line of readFileSync(file, 'utf8').split('\r\n')) {
-      if (line.startsWith('#Fields: ')) fields = line.slice(9).split(',');
-      else if (line && !line.startsWith('#')) rows.push(Object.fromEntries(csv(line).map((v, i) => [fields[i], v])));
-    }
-  }
-  return rows;
-}
+const protocolRows = (protocol: 'imap4' | 'pop3'): Row[] => readProtocolLog(server.dataDir, protocol).rows;
 
-/** Polls until `probe` returns a value, retrying while the server's logs catch up. */
-async function eventually<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 25)); // poll interval, not a fixed wait
-  }
-}
+
 
 const hostOf = (ipPort: string): string => ipPort.replace(/:\d+$/, '');
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CliContext } from './errors.js';
 import { parse } from './args.js';
-import { ConfigError, configPath, loadConfig } from '../../config/config.js';
+import { ConfigError, configPath, loadConfig, pendingMigrations } from '../../config/config.js';
 import { SETTINGS_SECTIONS } from '../../config/schema.js';
 import { TokenError, readTokens } from '../http/tokens.js';
 
@@ -41,9 +41,12 @@ export function configProblems(dataDir: string): string[] {
 export async function configCheckCommand(ctx: CliContext): Promise<number> {
   const { values } = parse(ctx.args, { json: { type: 'boolean' } }, 'portcullis config check [--json]');
   const problems = configProblems(ctx.dataDir);
-  if (values.json) ctx.stdout(JSON.stringify({ ok: problems.length === 0, problems }, null, 2));
+  // An older version is not a problem: serve (or the next command that writes) migrates it.
+  const pending = pendingMigrations(ctx.dataDir);
+  if (values.json) ctx.stdout(JSON.stringify({ ok: problems.length === 0, problems, pendingMigrations: pending }, null, 2));
   else if (!problems.length) ctx.stdout(`${configPath(ctx.dataDir)}: OK`);
   else for (const p of problems) ctx.stdout(`problem: ${p}`);
+  if (!values.json) for (const m of pending) ctx.stdout(`pending migration from version ${m.from} to ${m.to} (applied by serve or the next change): ${m.what}`);
   return problems.length ? 2 : 0;
 }
 

@@ -32,7 +32,9 @@ commands:
   cert list [--json] | cert new-self-signed --hostname HOST | cert import ... | cert remove NAME
   deliver --to ADDRESS [--mailbox NAME] < message
   logs insecure-logins|failed-logins [--protocol imap4|pop3|smtp] [--since T] [--json]
-  analyze [--json]                   check the configuration; exit 0 when nothing is at warning or worse`;
+  analyze [--json]                   check the configuration; exit 0 when nothing is at warning or worse
+  test imap|pop [--connection-type Plaintext|Tls|Ssl] [--light-mode] [--trust-any-certificate] [--server HOST:PORT] [--json]
+                                     connectivity self-test as a test account: log in, deliver, retrieve, delete`;
 
 const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> = {
   init: async () => (await import('./init.js')).initCommand,
@@ -53,6 +55,7 @@ const GROUPS: Record<string, () => Promise<Record<string, Handler> | Handler>> =
   deliver: async () => (await import('./deliver.js')).deliverCommand,
   logs: async () => (await import('./logs.js')).logsCommands,
   analyze: async () => (await import('./analyze.js')).analyzeCommand,
+  test: async () => (await import('./test-connectivity.js')).testCommands,
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@ import type { CliContext } from './errors.js';
 import { CliError } from './errors.js';
 import { parse } from './args.js';
 import { runServer } from '../../main.js';
-import { loadConfig } from '../../config/config.js';
+import { loadConfig, migrateConfigFile } from '../../config/config.js';
 import { defaultWorkerCount, isClusterWorker, runClusterPrimary } from '../../net/cluster.js';
 import { IpcChangeFeed } from '../../store/feed/ipc.js';
 
@@ -25,6 +25,8 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
   const { values } = parse(ctx.args, { workers: { type: 'string' } }, 'portcullis serve [--workers N]');
   const workers = workerCount(values.workers as string | undefined);
   const worker = isClusterWorker();
+  // An older config file is migrated and saved (with a .bak) before anything starts; one line per step.
+  if (!worker) migrateConfigFile(ctx.dataDir, ctx.stdout);
   if (!worker && workers > 1) {
     loadConfig(ctx.dataDir); // a bad config is one clear error here, not one per worker
     return runClusterPrimary({ workers });

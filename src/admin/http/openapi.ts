@@ -10,6 +10,7 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
     const responses: Record<string, unknown> = {
       [String(r.status ?? 200)]: { description: 'Success.', content: { 'application/json': { schema: r.response } } },
     };
+    for (const extra of r.alsoReturns ?? []) responses[String(extra.status)] = { description: extra.description, content: { 'application/json': { schema: r.response } } };
     if (r.params.length || r.requestBody) responses['400'] = errorResponse('Bad input; `setting` names the parameter.');
     if (r.auth) responses['401'] = errorResponse('No token, or an unknown token.');
     if (r.write) responses['403'] = errorResponse('The token is read-only.');

@@ -24,6 +24,8 @@ export interface ApiRequest {
 export interface ApiContext {
   control: ServerControl;
   bindings: Binding[];
+  /** True once the server is stopping (GET /health then answers 503). */
+  stopping?: () => boolean;
 }
 
 export interface ParamSpec {
@@ -48,6 +50,8 @@ export interface Route {
   response: JsonSchema;
   /** HTTP status of a success (200 unless given). */
   status?: number;
+  /** Other statuses that carry the same response body (e.g. 503 of /health). */
+  alsoReturns?: Array<{ status: number; description: string }>;
   run(ctx: ApiContext, req: ApiRequest): Promise<unknown>;
 }
 
@@ -73,6 +77,23 @@ const logParams: ParamSpec[] = [
   { name: 'since', in: 'query', description: 'ISO date or date-time, or a relative age such as 24h or 7d.', schema: { type: 'string' } },
 ];
 
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'stopping';
+  services: Record<string, string>;
+}
+
+/**
+ * GET /health for load balancers and monitoring (no token, no secrets): every service's state;
+ * 'degraded' when a service whose startup type is Automatic is not Running, 'stopping' (503)
+ * once the server is shutting down.
+ */
+export function healthReport(ctx: ApiContext): HealthReport {
+  const rows = ctx.control.services();
+  const services = Object.fromEntries(rows.map((r) => [r.name, r.status]));
+  if (ctx.stopping?.()) return { status: 'stopping', services };
+  return { status: rows.some((r) => r.startupType === 'Automatic' && r.status !== 'Running') ? 'degraded' : 'ok', services };
+}
+
 function body(req: ApiRequest): Record<string, unknown> {
   if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) throw new ApiError(400, 'body: a JSON object is required');
   return req.body as Record<string, unknown>;
@@ -89,6 +110,13 @@ function serviceRoute(action: 'start' | 'stop' | 'restart'): Route {
 
 export function apiRoutes(): Route[] {
   return [
+    {
+      method: 'GET', path: '/health', operationId: 'getHealth', tag: 'meta', write: false, auth: false,
+      summary: 'Health for load balancers: 200 with ok or degraded (an Automatic service not Running) while the server runs, 503 when it is stopping. No token needed.',
+      params: [], alsoReturns: [{ status: 503, description: 'The server is stopping.' }],
+      response: obj({ status: { type: 'string', enum: ['ok', 'degraded', 'stopping'] }, services: { type: 'object', additionalProperties: { type: 'string', enum: ['Running', 'Stopped', 'Degraded'] } } }),
+      run: async (ctx) => healthReport(ctx),
+    },
     {
       method: 'GET', path: '/api/openapi.json', operationId: 'getOpenApi', summary: 'This OpenAPI 3.1 description.', tag: 'meta', write: false, auth: false,
       params: [], response: { type: 'object' }, run: async () => { throw new ApiError(500, 'served by the server itself'); },

@@ -19,7 +19,7 @@ import { isLoopback } from '../../observe/analyzer.js';
 import { isMailError } from '../../core/errors.js';
 import type { ServerControl } from './control.js';
 import { ApiError } from './ops.js';
-import { apiRoutes, matchPath, type ApiContext, type Route } from './routes.js';
+import { apiRoutes, healthReport, matchPath, type ApiContext, type Route } from './routes.js';
 import { openApiDocument } from './openapi.js';
 import { bearerToken, readBody, sendError, sendJson, SECURITY_HEADERS } from './http-util.js';
 import { METRICS_CONTENT_TYPE, renderOpenMetrics } from '../../observe/metrics.js';
@@ -109,6 +109,12 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const work = async (): Promise<void> => {
       if (isApi) return api(req, res, url);
+      if (url.pathname === '/health') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, `method: ${req.method ?? ''} is not allowed on /health (allowed: GET)`);
+        const report = healthReport(opts.ctx);
+        sendJson(res, report.status === 'stopping' ? 503 : 200, report);
+        return;
+      }
       if (url.pathname === '/metrics') {
         // Prometheus / OpenMetrics scrape: any valid token (read-only is enough).
         if (!identify(bearerToken(req))) throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN)');
@@ -166,7 +172,8 @@ function closeServer(server: http.Server): Promise<void> {
 
 /** Starts the admin API and console on every binding; a binding that cannot be bound fails the start. */
 export async function startAdminApi(deps: AdminApiDeps): Promise<RunningAdminApi> {
-  const ctx: ApiContext = { control: deps.control, bindings: deps.bindings };
+  let stopping = false;
+  const ctx: ApiContext = { control: deps.control, bindings: deps.bindings, stopping: () => stopping };
   const secret = randomBytes(32);
   const tokens: TokenSource = () => {
     try {
@@ -218,6 +225,7 @@ export async function startAdminApi(deps: AdminApiDeps): Promise<RunningAdminApi
       });
     },
     async stop(): Promise<void> {
+      stopping = true; // requests still in flight (keep-alive) see /health answer 503
       await Promise.all(servers.map((s) => closeServer(s.server)));
     },
   };

@@ -13,6 +13,7 @@
  * Protocol code normally uses Authenticator.startSasl(), which wraps all of this.
  */
 import type { ChannelBindingSource, PasswordAttempt } from '../types.js';
+import { createExternalServer } from './external.js';
 import { createLoginServer } from './login.js';
 import { createOAuthBearerServer, createXOAuth2Server } from './oauth.js';
 import { createPlainServer } from './plain.js';
@@ -55,13 +56,15 @@ export interface SaslEnv {
   verifyBearer?: (token: string) => Promise<BearerCheck>;
   /** Server nonce for SCRAM (tests pass a fixed one). */
   nonce?: () => string;
+  /** EXTERNAL: the account the connection's verified client certificate names, or null. */
+  clientCertificateIdentity?: () => Promise<string | null>;
 }
 
 export interface SaslMechanismInfo {
   name: string;
   passwordBased: boolean;
   /** What the mechanism needs to be offered at all. */
-  needs: 'nothing' | 'scram' | 'channel-binding' | 'bearer';
+  needs: 'nothing' | 'scram' | 'channel-binding' | 'bearer' | 'client-certificate';
   create: (env: SaslEnv) => SaslServer;
 }
 
@@ -73,6 +76,7 @@ export const SASL_MECHANISMS: readonly SaslMechanismInfo[] = [
   { name: 'SCRAM-SHA-256-PLUS', passwordBased: false, needs: 'channel-binding', create: (env) => createScramServer(env, true) },
   { name: 'OAUTHBEARER', passwordBased: true, needs: 'bearer', create: createOAuthBearerServer },
   { name: 'XOAUTH2', passwordBased: true, needs: 'bearer', create: createXOAuth2Server },
+  { name: 'EXTERNAL', passwordBased: false, needs: 'client-certificate', create: createExternalServer },
 ];
 
 export function mechanismInfo(mechanism: string): SaslMechanismInfo | null {

@@ -1,8 +1,9 @@
 /**
  * FETCH / UID FETCH: every RFC 3501 data item, CONDSTORE (MODSEQ, CHANGEDSINCE) and QRESYNC
  * (VANISHED). Structure comes from the indexer's stored records; body sections are byte ranges
- * of the stored blob (streamed with backpressure when large); the result is written message by
- * message, never buffered whole.
+ * of the stored blob (streamed with backpressure when large). Responses without body sections are
+ * rendered into one string per batch of records and written once, with one backpressure wait per
+ * batch; with body sections they are written message by message, never buffered whole.
  */
 import { ImapSyntaxError } from '../protocol/tokenizer.js';
 import { parseFetchItems, type BodyItem, type FetchItem } from '../protocol/fetch-items.js';
@@ -15,6 +16,7 @@ import type { ParsedMessage } from '../../message/types.js';
 import type { ImapSession } from '../session.js';
 import { ok, type CommandDescriptor } from './types.js';
 import { resolveRanges } from './resolve.js';
+import { isDownloadSection } from '../../mailbox/read-receipts.js';
 
 /** Bodies larger than this are streamed from the blob store instead of read whole. */
 const STREAM_ABOVE = 256 * 1024;
@@ -66,6 +68,7 @@ export const fetch: CommandDescriptor = {
     if (!ranges.length) return ok('FETCH completed');
     const parsedNeeded = needsParsed(items);
     const setSeen = !sel.readOnly && items.some((i) => i.kind === 'body' && !i.peek);
+    const hasBody = items.some((i) => i.kind === 'body');
     for await (const records of session.mailboxes.fetchRecords(sel.id, ranges, BATCH)) {
       let batch = records.filter((r) => sel.seqOf(r.uid) > 0);
       if (changedSince !== null) batch = batch.filter((r) => r.modseq > changedSince!);
@@ -80,12 +83,26 @@ export const fetch: CommandDescriptor = {
             sel.ownChanges.set(u.uid, u.modseq);
             flagsChanged.add(u.uid);
           }
+          // Read receipts (RFC 8098) for first downloads; runs in the background, never delays FETCH.
+          if (session.readReceipts && items.some((i) => i.kind === 'body' && !i.peek && isDownloadSection(i.section.spec))) session.readReceipts.downloaded(session.mailboxes, sel.id, res.updated.map((u) => u.uid));
         }
+      }
+      const flagsItem = has('FLAGS');
+      if (!hasBody) {
+        let out = '';
+        for (const r of batch) {
+          const parsed = parsedNeeded ? await session.mailboxes.getParsed(sel.id, r.uid) : null;
+          if (parsedNeeded && !parsed) continue;
+          out += renderSimple(session, r, items, parsed, flagsChanged.has(r.uid) && !flagsItem);
+        }
+        if (out) session.write(out);
+        await session.drained();
+        continue;
       }
       for (const r of batch) {
         const parsed = parsedNeeded ? await session.mailboxes.getParsed(sel.id, r.uid) : null;
         if (parsedNeeded && !parsed) continue;
-        await writeMessage(session, r, items, parsed, flagsChanged.has(r.uid) && !has('FLAGS'));
+        await writeMessage(session, r, items, parsed, flagsChanged.has(r.uid) && !flagsItem);
         await session.drained();
       }
     }
@@ -93,32 +110,58 @@ export const fetch: CommandDescriptor = {
   },
 };
 
+/** One whole FETCH response line for items without body sections. */
+function renderSimple(session: ImapSession, r: MessageRecord, items: FetchItem[], parsed: ParsedMessage | null, addFlags: boolean): string {
+  const sel = session.selected!;
+  let text = `* ${sel.seqOf(r.uid)} FETCH (`;
+  let first = true;
+  for (const item of items) {
+    if (item.kind !== 'simple') continue;
+    const t = simpleItem(sel, r, item.name, parsed);
+    if (t === null) continue;
+    text += first ? t : ' ' + t;
+    first = false;
+  }
+  if (addFlags) text += (first ? '' : ' ') + flagsItem(sel, r);
+  return text + ')\r\n';
+}
+
+function flagsItem(sel: NonNullable<ImapSession['selected']>, r: MessageRecord): string {
+  return `FLAGS ${flagList(sel.isRecent(r.uid) ? [...r.flags, '\\Recent'] : r.flags)}`;
+}
+
+/** The text of one non-body data item, or null for a name this command does not render. */
+function simpleItem(sel: NonNullable<ImapSession['selected']>, r: MessageRecord, name: string, parsed: ParsedMessage | null): string | null {
+  switch (name) {
+    case 'UID': return `UID ${r.uid}`;
+    case 'FLAGS': return flagsItem(sel, r);
+    case 'INTERNALDATE': return `INTERNALDATE "${formatDateTime(r.internalDate)}"`;
+    case 'RFC822.SIZE': return `RFC822.SIZE ${r.size}`;
+    case 'MODSEQ': return `MODSEQ (${r.modseq})`;
+    case 'ENVELOPE': return `ENVELOPE ${encodeEnvelope(parsed!.envelope)}`;
+    case 'BODY': return `BODY ${encodeBodyStructure(parsed!.root, false)}`;
+    case 'BODYSTRUCTURE': return `BODYSTRUCTURE ${encodeBodyStructure(parsed!.root, true)}`;
+    default: return null;
+  }
+}
+
 async function writeMessage(session: ImapSession, r: MessageRecord, items: FetchItem[], parsed: ParsedMessage | null, addFlags: boolean): Promise<void> {
   const sel = session.selected!;
   const seq = sel.seqOf(r.uid);
   let text = `* ${seq} FETCH (`;
   let first = true;
   const sep = (): string => (first ? ((first = false), '') : ' ');
-  const flags = (): string => `FLAGS ${flagList(sel.isRecent(r.uid) ? [...r.flags, '\\Recent'] : r.flags)}`;
   for (const item of items) {
     if (item.kind === 'simple') {
-      switch (item.name) {
-        case 'UID': text += sep() + `UID ${r.uid}`; break;
-        case 'FLAGS': text += sep() + flags(); break;
-        case 'INTERNALDATE': text += sep() + `INTERNALDATE "${formatDateTime(r.internalDate)}"`; break;
-        case 'RFC822.SIZE': text += sep() + `RFC822.SIZE ${r.size}`; break;
-        case 'MODSEQ': text += sep() + `MODSEQ (${r.modseq})`; break;
-        case 'ENVELOPE': text += sep() + `ENVELOPE ${encodeEnvelope(parsed!.envelope)}`; break;
-        case 'BODY': text += sep() + `BODY ${encodeBodyStructure(parsed!.root, false)}`; break;
-        case 'BODYSTRUCTURE': text += sep() + `BODYSTRUCTURE ${encodeBodyStructure(parsed!.root, true)}`; break;
-      }
+      const t = simpleItem(sel, r, item.name, parsed);
+      if (t !== null) text += sep() + t;
       continue;
     }
     text += sep() + item.label + ' ';
     const written = await writeBody(session, r, item, parsed, text);
     text = written;
   }
-  if (addFlags) text += sep() + flags();
+  if (addFlags) text += sep() + flagsItem(sel, r);
   session.write(text + ')\r\n');
 }
 
