@@ -49,11 +49,26 @@ class AccountMailboxes implements UserMailboxes {
     return validateMailboxName(name, this.limits);
   }
 
+  /**
+   * Mailbox ids already proved to be this account's. A mailbox id is never reused (SQLite
+   * AUTOINCREMENT, PostgreSQL identity) and a mailbox never changes account, so the proof holds
+   * for the life of this object; it spares a store lookup before every data call (FETCH of
+   * headers makes one per message). A mailbox deleted meanwhile is still caught: the store's
+   * writes check that it exists, and its reads find no messages.
+   */
+  private readonly owned = new Set<number>();
+
   /** A mailbox of this account by id; anything else (another account's id included) is NONEXISTENT. */
   private async own(mailboxId: number): Promise<MailboxInfo> {
     const mb = Number.isSafeInteger(mailboxId) ? await this.store.getMailboxById(mailboxId) : null;
     if (!mb || mb.accountId !== this.account.id) throw new MailError('NONEXISTENT', 'no such mailbox');
+    this.owned.add(mb.id);
     return mb;
+  }
+
+  /** Like own() when the caller needs only the proof, not fresh mailbox facts. */
+  private async ownId(mailboxId: number): Promise<void> {
+    if (!this.owned.has(mailboxId)) await this.own(mailboxId);
   }
 
   private async existing(name: string): Promise<MailboxInfo> {
@@ -113,6 +128,7 @@ class AccountMailboxes implements UserMailboxes {
     if (n === 'INBOX') throw new MailError('CANNOT', 'INBOX cannot be deleted');
     const mb = await this.existing(n);
     await this.store.deleteMailbox(mb.id);
+    this.owned.delete(mb.id);
     this.publish('mailbox-delete', mb.id);
   }
 
@@ -169,15 +185,15 @@ class AccountMailboxes implements UserMailboxes {
     return r;
   }
 
-  async listUids(mailboxId: number): Promise<Uint32Array> { await this.own(mailboxId); return this.store.listUids(mailboxId); }
+  async listUids(mailboxId: number): Promise<Uint32Array> { await this.ownId(mailboxId); return this.store.listUids(mailboxId); }
 
   async *fetchRecords(mailboxId: number, ranges: Array<{ from: number; to: number }>, batchSize?: number) {
-    await this.own(mailboxId);
+    await this.ownId(mailboxId);
     yield* this.store.fetchRecords(mailboxId, ranges, batchSize);
   }
 
   async getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> {
-    await this.own(mailboxId);
+    await this.ownId(mailboxId);
     return this.store.getParsed(mailboxId, uid);
   }
 
@@ -186,7 +202,7 @@ class AccountMailboxes implements UserMailboxes {
   streamBlob(blobId: string, start?: number, end?: number): NodeJS.ReadableStream { return this.store.streamBlob(blobId, start, end); }
 
   async storeFlags(mailboxId: number, uids: number[], op: 'set' | 'add' | 'remove', flags: string[], unchangedSince?: number) {
-    await this.own(mailboxId);
+    await this.ownId(mailboxId);
     const r = await this.store.storeFlags(mailboxId, uids, op, flags, unchangedSince);
     const top = r.updated.reduce((m, u) => Math.max(m, u.modseq), 0);
     if (r.updated.length > 0) this.publish('flags', mailboxId, top);
@@ -194,7 +210,7 @@ class AccountMailboxes implements UserMailboxes {
   }
 
   private async copyOrMove(srcMailboxId: number, uids: number[], dstName: string, move: boolean): Promise<CopyResult> {
-    await this.own(srcMailboxId);
+    await this.ownId(srcMailboxId);
     const dst = await this.existing(dstName);
     if (!move) {
       let bytes = 0;
@@ -219,16 +235,16 @@ class AccountMailboxes implements UserMailboxes {
   move(srcMailboxId: number, uids: number[], dstName: string): Promise<CopyResult> { return this.copyOrMove(srcMailboxId, uids, dstName, true); }
 
   async expunge(mailboxId: number, uids?: number[]): Promise<number[]> {
-    await this.own(mailboxId);
+    await this.ownId(mailboxId);
     const r = await this.store.expunge(mailboxId, uids);
     if (r.length > 0) this.publish('expunge', mailboxId);
     return r;
   }
 
-  async changesSince(mailboxId: number, modseq: number) { await this.own(mailboxId); return this.store.changesSince(mailboxId, modseq); }
-  async claimRecent(mailboxId: number): Promise<number> { await this.own(mailboxId); return this.store.claimRecent(mailboxId); }
+  async changesSince(mailboxId: number, modseq: number) { await this.ownId(mailboxId); return this.store.changesSince(mailboxId, modseq); }
+  async claimRecent(mailboxId: number): Promise<number> { await this.ownId(mailboxId); return this.store.claimRecent(mailboxId); }
   async searchText(mailboxId: number, field: Parameters<MailStore['searchText']>[1], value: string): Promise<Set<number>> {
-    await this.own(mailboxId);
+    await this.ownId(mailboxId);
     return this.store.searchText(mailboxId, field, value);
   }
 

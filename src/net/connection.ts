@@ -216,10 +216,27 @@ export class SocketConnection implements Connection {
     this.closeHandlers.push(handler);
   }
 
+  /**
+   * Writes of one turn of the event loop are corked and leave together (one TLS record and one
+   * system call instead of one per untagged line): a reply is usually written in pieces.
+   */
   write(data: string | Buffer): void {
-    if (this.isClosed || this.socketNow.destroyed) return;
-    this.socketNow.write(data);
+    const s = this.socketNow;
+    if (this.isClosed || s.destroyed) return;
+    if (this.corked === null) {
+      this.corked = s;
+      s.cork();
+      process.nextTick(this.uncork);
+    }
+    s.write(data);
   }
+
+  private corked: net.Socket | null = null;
+  private readonly uncork = (): void => {
+    const s = this.corked;
+    this.corked = null;
+    if (s && !s.destroyed) s.uncork();
+  };
 
   drained(): Promise<void> {
     const s = this.socketNow;
@@ -252,6 +269,7 @@ export class SocketConnection implements Connection {
     if (this.isClosed) throw new Error('connection is closed');
     this.upgrading = true;
     this.pending.length = 0; // received but undelivered cleartext: discarded, never executed
+    this.uncork(); // the cleartext reply that announced TLS must leave before the handshake
     const raw = this.socketNow;
     this.detach(raw);
     // Keep the raw socket from crashing the process on a late error; the TLS socket reports it.

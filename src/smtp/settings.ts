@@ -6,7 +6,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { LOGIN_TYPES, type LoginType } from '../auth/types.js';
-import { ConfigError, parseBindings, validateSetting, type Binding, type ConfigFile } from '../config/config.js';
+import { ConfigError, memoSettings, parseBindings, validateSetting, type Binding, type ConfigFile } from '../config/config.js';
 import { camel, type SettingDef, type SettingValue } from '../config/schema.js';
 
 export { SMTP_SETTINGS, LMTP_SETTINGS } from '../config/schema-smtp.js';
@@ -98,15 +98,19 @@ function effective(defs: SettingDef[], stored: Record<string, SettingValue> | un
 
 /** Typed submission settings from the config file's "smtp" section (defaults for what is unset). */
 export function smtpSettings(cfg: Pick<ConfigFile, 'hostname'> & SmtpConfigSections): SmtpSettings {
-  const s = effective(SMTP_SETTINGS, cfg.smtp, 'smtp') as unknown as SmtpSettings;
-  if (!s.fqdn) s.fqdn = cfg.hostname || osHostname();
-  return s;
+  return memoSettings(cfg, 'smtp', JSON.stringify([cfg.smtp, cfg.hostname]), () => {
+    const s = effective(SMTP_SETTINGS, cfg.smtp, 'smtp') as unknown as SmtpSettings;
+    if (!s.fqdn) s.fqdn = cfg.hostname || osHostname();
+    return s;
+  });
 }
 
 /** Typed LMTP settings from the config file's "lmtp" section. */
 export function lmtpSettings(cfg: SmtpConfigSections): LmtpSettings {
-  const e = effective(LMTP_SETTINGS, cfg.lmtp, 'lmtp');
-  return { ...(e as unknown as Omit<LmtpSettings, 'bindings'>), bindings: parseLmtpBindings(String(e.bindings)) };
+  return memoSettings(cfg, 'lmtp', JSON.stringify(cfg.lmtp), () => {
+    const e = effective(LMTP_SETTINGS, cfg.lmtp, 'lmtp');
+    return { ...(e as unknown as Omit<LmtpSettings, 'bindings'>), bindings: parseLmtpBindings(String(e.bindings)) };
+  });
 }
 
 /** Defaults with no listeners plus overrides: for tests that start the services directly. */
