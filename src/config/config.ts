@@ -369,6 +369,7 @@ export interface DirectorySettings {
   quotaAttribute: string;
   imapEnabledAttribute: string;
   popEnabledAttribute: string;
+  backendAttribute: string;
   timeoutMs: number;
 }
 
