@@ -141,3 +141,26 @@ test('hostile user names do not break the log or the directory', async () => {
   const last = JSON.parse(lines.at(-1)!);
   assert.ok(!/[\r\n\0]/.test(last.user) && last.user.length <= 65);
 });
+
+test('a directory user\'s backend pin follows the directory only when the directory maps one', async () => {
+  const entry = { address: 'dana@example.org', imapEnabled: true, popEnabled: true, quotaBytes: null } as import('../directory/types.js').DirectoryEntry;
+  const directory = { kind: 'fake', lookup: async () => entry, verify: async () => entry, close: async () => {} };
+  const auth = createAuthenticator({
+    store, logger, throttle: new MemoryThrottle(), directory,
+    loginTypes: () => ({ imap4: 'SecureLogin', pop3: 'SecureLogin', smtp: 'SecureLogin' } as Record<Protocol, LoginType>),
+    delay: async () => {},
+  });
+  const login = () => auth.authenticatePassword(ctx(), { username: 'dana@example.org', password: 'dana-pw', mechanism: 'PLAIN' });
+  entry.backend = 'be2.example.org';
+  let r = await login();
+  assert.equal(r.ok && r.account.backend, 'be2.example.org');
+  assert.equal((await store.getAccount('dana@example.org'))?.backend, 'be2.example.org');
+  entry.backend = null;
+  r = await login();
+  assert.equal(r.ok && r.account.backend, null);
+  // No pin attribute configured: a pin set locally (CLI) is kept.
+  delete entry.backend;
+  await store.updateAccount((await store.getAccount('dana@example.org'))!.id, { backend: 'be3.example.org:1993' });
+  r = await login();
+  assert.equal(r.ok && r.account.backend, 'be3.example.org:1993');
+});

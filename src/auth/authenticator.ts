@@ -205,8 +205,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (!opts.store.createAccount) throw new Error('the store cannot create accounts');
       account = await opts.store.createAccount(entry.address, null);
     }
-    const patch = { imapEnabled: entry.imapEnabled, popEnabled: entry.popEnabled, quotaBytes: entry.quotaBytes };
-    if (account.imapEnabled !== patch.imapEnabled || account.popEnabled !== patch.popEnabled || account.quotaBytes !== patch.quotaBytes) {
+    // The backend pin follows the directory only when it has a pin attribute (entry.backend defined).
+    const pin = entry.backend === undefined ? {} : { backend: entry.backend };
+    const patch = { imapEnabled: entry.imapEnabled, popEnabled: entry.popEnabled, quotaBytes: entry.quotaBytes, ...pin };
+    if (account.imapEnabled !== patch.imapEnabled || account.popEnabled !== patch.popEnabled || account.quotaBytes !== patch.quotaBytes
+      || (pin.backend !== undefined && (account.backend ?? null) !== pin.backend)) {
       await opts.store.updateAccount(account.id, patch);
       account = { ...account, ...patch };
     }

@@ -68,6 +68,7 @@ export function directoryFromSettings(d: DirectorySettings): Directory | undefin
       quota: d.quotaAttribute || undefined,
       imapEnabled: d.imapEnabledAttribute || undefined,
       popEnabled: d.popEnabledAttribute || undefined,
+      backend: d.backendAttribute || undefined,
     },
     timeoutMs: d.timeoutMs,
   });

@@ -392,6 +392,7 @@ export interface DirectorySettings {
   quotaAttribute: string;
   imapEnabledAttribute: string;
   popEnabledAttribute: string;
+  backendAttribute: string;
   timeoutMs: number;
 }
 

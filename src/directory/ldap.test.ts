@@ -44,6 +44,7 @@ sn: Example
 mail: erin@example.org
 userPassword: erin-ldap-pw
 roomNumber: 1048576
+departmentNumber: be2.example.org:1993
 
 dn: uid=frank,ou=people,dc=example,dc=org
 objectClass: inetOrgPerson
@@ -87,7 +88,7 @@ async function waitForPort(port: number): Promise<void> {
 function directory(over: Partial<Parameters<typeof createLdapDirectory>[0]> = {}): Directory {
   return createLdapDirectory({
     url, baseDn: 'ou=people,dc=example,dc=org', bindDn: 'cn=admin,dc=example,dc=org', bindPassword: 'admin-secret',
-    attributes: { address: 'mail', quota: 'roomNumber', imapEnabled: 'carLicense' }, timeoutMs: 2000, ...over,
+    attributes: { address: 'mail', quota: 'roomNumber', imapEnabled: 'carLicense', backend: 'departmentNumber' }, timeoutMs: 2000, ...over,
   });
 }
 
@@ -147,6 +148,7 @@ test('LDAP search-then-bind: login over IMAP creates the account with the direct
   assert.match(await imapLogin('erin', 'erin-ldap-pw'), /^A1 OK/, 'uid works too');
   const acct = await store.getAccount('erin@example.org');
   assert.equal(acct?.quotaBytes, 1048576);
+  assert.equal(acct?.backend, 'be2.example.org:1993', 'the backend-attribute pin lands on the store account');
 });
 
 test('LDAP: wrong password, unknown user, empty password and disabled user are refused', { skip }, async () => {
@@ -161,6 +163,13 @@ test('LDAP bind-as-user mode', { skip }, async () => {
   const d = directory({ mode: 'bind-as-user', userDnTemplate: 'uid={user},ou=people,dc=example,dc=org', bindDn: undefined });
   assert.equal((await d.verify('erin', 'erin-ldap-pw'))?.address, 'erin@example.org');
   assert.equal(await d.verify('erin', 'nope'), null);
+});
+
+test('LDAP backend-attribute: the pin is read when configured, null when the entry has none, absent when not configured', { skip }, async () => {
+  assert.equal((await directory().lookup('erin'))?.backend, 'be2.example.org:1993');
+  assert.equal((await directory().lookup('frank'))?.backend, null);
+  const unmapped = await directory({ attributes: { address: 'mail' } }).lookup('erin');
+  assert.equal(unmapped !== null && 'backend' in unmapped, false);
 });
 
 test('LDAP directory down or silent: a clean unavailable error, not a hang', { skip }, async () => {

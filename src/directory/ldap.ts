@@ -21,7 +21,7 @@
  *     baseDn: "ou=people,dc=example,dc=org"
  *     userFilter: "(&(objectClass=inetOrgPerson)(|(mail={user})(uid={user})))"
  *     userDnTemplate: "uid={user},ou=people,dc=example,dc=org"
- *     attributes: { address: mail, quota: mailQuota, imapEnabled: imapEnabled, popEnabled: popEnabled }
+ *     attributes: { address: mail, quota: mailQuota, imapEnabled: imapEnabled, popEnabled: popEnabled, backend: mailHost }
  *     timeoutMs: 5000
  */
 import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
@@ -39,7 +39,7 @@ export interface LdapSettings {
   /** "{user}" is replaced by the escaped login name. */
   userFilter?: string;
   userDnTemplate?: string;
-  attributes?: { address?: string; quota?: string; imapEnabled?: string; popEnabled?: string };
+  attributes?: { address?: string; quota?: string; imapEnabled?: string; popEnabled?: string; backend?: string };
   timeoutMs?: number;
 }
 
@@ -72,7 +72,7 @@ function escapeDnValue(v: string): string {
 export function createLdapDirectory(settings: LdapSettings): Directory {
   const timeout = settings.timeoutMs ?? 5000;
   const attrs = { address: 'mail', ...settings.attributes };
-  const wanted = [attrs.address, attrs.quota, attrs.imapEnabled, attrs.popEnabled].filter((a): a is string => !!a);
+  const wanted = [attrs.address, attrs.quota, attrs.imapEnabled, attrs.popEnabled, attrs.backend].filter((a): a is string => !!a);
 
   const client = (): Client => new Client({
     url: settings.url, timeout, connectTimeout: timeout,
@@ -92,7 +92,14 @@ export function createLdapDirectory(settings: LdapSettings): Directory {
     if (!address || !address.includes('@')) return null;
     const q = firstValue(e, attrs.quota);
     const quota = q !== null && /^\d{1,15}$/.test(q.trim()) ? Number(q.trim()) : null;
-    return { address, quotaBytes: quota, imapEnabled: flag(firstValue(e, attrs.imapEnabled)), popEnabled: flag(firstValue(e, attrs.popEnabled)) };
+    const entry: DirectoryEntry = { address, quotaBytes: quota, imapEnabled: flag(firstValue(e, attrs.imapEnabled)), popEnabled: flag(firstValue(e, attrs.popEnabled)) };
+    // The pin's syntax is checked where it is used (the dialer ignores one that does not parse);
+    // here only a value the store would refuse (whitespace, controls, too long) is dropped.
+    if (attrs.backend) {
+      const b = firstValue(e, attrs.backend)?.trim() ?? '';
+      entry.backend = b && b.length <= 300 && !/[\s\x00-\x1f\x7f]/.test(b) ? b : null;
+    }
+    return entry;
   };
 
   const unavailable = (err: unknown): DirectoryUnavailableError =>

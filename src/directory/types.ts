@@ -15,6 +15,11 @@ export interface DirectoryEntry {
   popEnabled: boolean;
   /** Octets; null = unlimited (or not set in the directory). */
   quotaBytes: number | null;
+  /**
+   * Backend pin (HOST[:PORT]) from the directory: null = not pinned; absent = the directory has
+   * no pin attribute configured, so the store account's own pin (set with the CLI) is kept.
+   */
+  backend?: string | null;
 }
 
 /** The directory cannot be reached or answered with an error: the login gets a temporary failure. */

@@ -43,7 +43,7 @@ export function createRemoteImapBackend(deps: { dialer: BackendDialer; logger: L
       // channel); the login phase's pre-auth timeout must not cut an idle IDLE here.
       client.setIdleTimeout(0, () => {});
       const header = { ...headerFor('imap4', client, h.account.address, h.mechanism), tag: h.tag, leftover: h.leftover.toString('base64') };
-      void deps.dialer.dial(header).then(({ channel, target }) => {
+      void deps.dialer.dial(header, h.account.backend).then(({ channel, target }) => {
         entry.channel = channel;
         if (clientGone) return channel.end();
         log.info('imap-proxied', { target: `${target.host}:${target.port}` });

@@ -31,7 +31,7 @@ export function createRemotePop3Backend(deps: { dialer: BackendDialer }): Remote
         : { protocol: 'pop3' as const, account: req.account.address, mechanism: '', clientAddress: '', clientPort: 0, tlsMode: 'none' as const, tls: null, sessionId: req.sessionId };
       let opened;
       try {
-        opened = await deps.dialer.dial(header);
+        opened = await deps.dialer.dial(header, req.account.backend);
       } catch (err) {
         const e = err as HandoffError;
         if (e instanceof HandoffError && e.answerCode === 'INUSE') throw new MailError('INUSE', 'maildrop in use');

@@ -3,7 +3,8 @@
  * address over the healthy proxy targets, so every frontend picks the same backend for a user
  * without talking to the others, and a backend going down moves only its own users. Health is
  * checked every few seconds with a proof-bound ping; a failed hand-off marks a target down at
- * once. A target not yet checked counts as up.
+ * once. A target not yet checked counts as up. A user pinned to a backend (account.backend) is
+ * never ranked: the dialer goes to the pin alone.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../core/log.js';
@@ -63,6 +64,20 @@ export class BackendRouter {
   route(user: string): BackendAddress[] {
     const byKey = new Map(this.healthy().map((t) => [targetKey(t), t]));
     return rankTargets([...byKey.keys()], user).map((k) => byKey.get(k)!);
+  }
+
+  /**
+   * The target of a per-user pin (HOST[:PORT], the port defaulting to this protocol's
+   * proxy-target-port), whether or not it is among the proxy targets; null when it does not parse.
+   */
+  pinned(pin: string): BackendAddress | null {
+    return parseTarget(pin, this.deps.defaultPort());
+  }
+
+  /** Whether a target is one of the configured proxy targets (health-checked by this router). */
+  isConfigured(t: BackendAddress): boolean {
+    const k = targetKey(t);
+    return this.targets().some((x) => targetKey(x) === k);
   }
 
   markDown(t: BackendAddress, reason: string): void {

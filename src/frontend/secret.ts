@@ -5,7 +5,7 @@
  * the keying material differs on each of its sessions. Comparisons are constant-time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type * as tls from 'node:tls';
 
 export const MIN_SECRET_BYTES = 32;
@@ -28,6 +28,29 @@ export function readClusterSecret(path: string): Buffer | { error: string } {
   const secret = raw.subarray(start, end);
   if (secret.length < MIN_SECRET_BYTES) return { error: `cluster-secret-file ${path} holds fewer than ${MIN_SECRET_BYTES} bytes` };
   return Buffer.from(secret);
+}
+
+/**
+ * What is wrong with a cluster-secret-file for an operator setting it (server set) or checking a
+ * config (config check); null when it is usable. Beyond what readClusterSecret needs, the file
+ * must be a regular file that neither group nor others can read or write: anyone who can read
+ * it can pose as a frontend, anyone who can write it can lock the cluster out.
+ */
+export function clusterSecretFileProblem(path: string): string | null {
+  if (!path) return null; // empty: no remote hand-off
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    return `cluster-secret-file: ${path} cannot be used (${(err as NodeJS.ErrnoException).code ?? 'error'}; allowed: an existing file readable by the server, mode 0600)`;
+  }
+  if (!st.isFile()) return `cluster-secret-file: ${path} is not a regular file (allowed: a file of at least ${MIN_SECRET_BYTES} secret bytes, mode 0600)`;
+  if (st.mode & 0o066) {
+    return `cluster-secret-file: ${path} has mode 0${(st.mode & 0o777).toString(8)}, readable or writable by group or others (allowed: mode 0600 or 0400; chmod 600 ${path})`;
+  }
+  const s = readClusterSecret(path);
+  if (!Buffer.isBuffer(s)) return `cluster-secret-file: ${s.error.replace(/^cluster-secret-file /, '')} (allowed: at least ${MIN_SECRET_BYTES} secret bytes, e.g. head -c 48 /dev/urandom | base64)`;
+  return null;
 }
 
 /** Keying material of a TLS session (same on both ends of one session). */

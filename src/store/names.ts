@@ -1,4 +1,4 @@
-/** Backend-independent helpers for mailbox names and flags (shared by every store backend). */
+/** Backend-independent helpers for mailbox names, flags and account fields (shared by every store backend). */
 import { MailError } from '../core/errors.js';
 import { HIERARCHY_SEPARATOR } from './store.js';
 
@@ -71,4 +71,15 @@ export function mergeRanges(ranges: ReadonlyArray<{ from: number; to: number }>)
     else out.push({ ...r });
   }
   return out;
+}
+
+/**
+ * The store keeps a backend pin as given (HOST[:PORT]); the CLI and the directory check its
+ * syntax. Here only what could hurt a row or a log line is refused.
+ */
+export function checkBackend(backend: string | null | undefined): void {
+  if (backend === undefined || backend === null) return;
+  if (typeof backend !== 'string' || backend.length > 300 || /[\s\x00-\x1f\x7f]/.test(backend)) {
+    throw new MailError('BADINPUT', 'backend must be HOST[:PORT] of at most 300 characters, or null');
+  }
 }

@@ -41,6 +41,11 @@ export interface Account {
   popEnabled: boolean;
   /** Storage quota in octets; null = unlimited. */
   quotaBytes: number | null;
+  /**
+   * The backend a frontend must hand this user to (HOST[:PORT], the port defaulting to the
+   * protocol's proxy-target-port) instead of the rendezvous choice; null or absent: no pin.
+   */
+  backend?: string | null;
   createdAt: Date;
 }
 
@@ -155,7 +160,7 @@ export interface MailStore {
   getAccount(address: string): Promise<Account | null>; // case-insensitive
   getAccountById(id: number): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
-  updateAccount(id: number, patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes'>>): Promise<void>;
+  updateAccount(id: number, patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes' | 'backend'>>): Promise<void>;
   deleteAccount(id: number): Promise<void>; // removes its mailboxes and messages
   /** Octets used by all messages of the account. */
   usedBytes(accountId: number): Promise<number>;

@@ -99,6 +99,28 @@ test('users: add, list, passwd, remove, with refusals', () => {
   assert.doesNotMatch(configText(), /correct horse/);
 });
 
+test('users: a backend pin is set, shown, refused when malformed, and removed', () => {
+  type Row = { address: string; backend: string | null };
+  const pinOf = () => (JSON.parse(cliOk(dataDir, ['user', 'list', '--json'])) as Row[]).find((u) => u.address === 'alice@example.test')!.backend;
+  assert.equal(pinOf(), null);
+  assert.match(cliOk(dataDir, ['user', 'set', 'alice@example.test', '--backend', 'be2.example.test:1993']), /Pinned alice@example.test to backend be2.example.test:1993/);
+  assert.equal(pinOf(), 'be2.example.test:1993');
+  assert.match(cliOk(dataDir, ['user', 'list']), /alice@example.test .* backend=be2.example.test:1993/);
+  cliOk(dataDir, ['user', 'set', 'alice@example.test', '--backend', '[2001:db8::5]']);
+  assert.equal(pinOf(), '[2001:db8::5]');
+  for (const bad of ['be2:99999', 'a:b:c', 'two words']) {
+    const r = cli(dataDir, ['user', 'set', 'alice@example.test', '--backend', bad]);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.stderr, /--backend: .* is not allowed \(allowed: HOST or HOST:PORT/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(pinOf(), '[2001:db8::5]', 'nothing changed');
+  }
+  assert.equal(cli(dataDir, ['user', 'set', 'alice@example.test']).code, 2);
+  assert.equal(cli(dataDir, ['user', 'set', 'nobody@example.test', '--backend', 'be1']).code, 2);
+  assert.match(cliOk(dataDir, ['user', 'set', 'alice@example.test', '--backend', '']), /Removed the backend pin/);
+  assert.equal(pinOf(), null);
+});
+
 test('deliver stores a message and reports bad recipients with sysexits codes', () => {
   const msg = 'From: a@b.test\r\nTo: alice@example.test\r\nSubject: hi\r\n\r\nhello\r\n';
   assert.match(cliOk(dataDir, ['deliver', '--to', 'alice@example.test'], msg), /delivered to alice@example.test uid 1/);

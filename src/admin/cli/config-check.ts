@@ -1,19 +1,22 @@
 /**
  * `portcullis config check [--json]`: loads and validates the config (every setting, binding
- * conflicts) and the admin token file; prints each problem; exit 2 on any, 0 when sound.
+ * conflicts, the cluster secret file) and the admin token file; prints each problem; exit 2 on any, 0 when sound.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { CliContext } from './errors.js';
 import { parse } from './args.js';
-import { ConfigError, configPath, loadConfig, pendingMigrations } from '../../config/config.js';
+import { ConfigError, configPath, loadConfig, pendingMigrations, serverSettings } from '../../config/config.js';
 import { SETTINGS_SECTIONS } from '../../config/schema.js';
 import { TokenError, readTokens } from '../http/tokens.js';
+import { fileSettingProblem } from './setting-files.js';
 
 /** Every problem of a data dir's config, one line each (empty: sound). */
 export function configProblems(dataDir: string): string[] {
   const problems: string[] = [];
   try {
-    loadConfig(dataDir);
+    const cfg = loadConfig(dataDir);
+    const secretProblem = fileSettingProblem('server', 'cluster-secret-file', serverSettings(cfg).clusterSecretFile);
+    if (secretProblem) problems.push(secretProblem);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(err.message);

@@ -8,6 +8,7 @@ import { parse } from './args.js';
 import { checkBindingConflicts, loadConfig, saveConfig, validateSetting } from '../../config/config.js';
 import { SETTINGS_SECTIONS, allowedText, type SectionName, type SettingValue } from '../../config/schema.js';
 import { readRunStatus } from '../runstate.js';
+import { fileSettingProblem } from './setting-files.js';
 
 export function settingsCommands(section: SectionName) {
   const defs = SETTINGS_SECTIONS[section];
@@ -51,6 +52,8 @@ export function settingsCommands(section: SectionName) {
     for (const [name, raw] of given) {
       const def = defs.find((d) => d.name === name)!;
       updates[name] = validateSetting(def, raw);
+      const problem = fileSettingProblem(section, name, updates[name]!);
+      if (problem) throw new CliError(problem);
     }
     for (const [name, value] of Object.entries(updates)) {
       const def = defs.find((d) => d.name === name)!;

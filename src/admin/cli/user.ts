@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/config.js';
 import { openStore } from '../../store/open.js';
 import { hashPassword } from '../../auth/passwords.js';
 import type { MailStore } from '../../store/store.js';
+import { parseTarget } from '../../frontend/router.js';
 
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 export const MIN_PASSWORD = 8;
@@ -71,13 +72,37 @@ async function list(ctx: CliContext): Promise<number> {
   const rows = await withStore(ctx, async (store) => {
     const out = [];
     for (const a of await store.listAccounts()) {
-      out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, usedBytes: await store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
+      out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, backend: a.backend ?? null, usedBytes: await store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
     }
     return out;
   });
   if (values.json) ctx.stdout(JSON.stringify(rows, null, 2));
   else if (!rows.length) ctx.stdout('(no users)');
-  else for (const r of rows) ctx.stdout(`${r.address}  imap=${r.imapEnabled ? 'on' : 'off'} pop=${r.popEnabled ? 'on' : 'off'} used=${r.usedBytes}`);
+  else for (const r of rows) ctx.stdout(`${r.address}  imap=${r.imapEnabled ? 'on' : 'off'} pop=${r.popEnabled ? 'on' : 'off'} used=${r.usedBytes}${r.backend ? ` backend=${r.backend}` : ''}`);
+  return 0;
+}
+
+/**
+ * user set ADDRESS --backend HOST[:PORT]: pins the user to one backend (frontends hand them there
+ * only; without a port each protocol's proxy-target-port applies). --backend '' removes the pin,
+ * as empty values clear settings elsewhere in the CLI.
+ */
+async function set(ctx: CliContext): Promise<number> {
+  const usage = "portcullis user set ADDRESS --backend HOST[:PORT] (--backend '' removes the pin)";
+  const { values, positionals } = parse(ctx.args, { backend: { type: 'string' } }, usage, 1);
+  const address = checkAddress(positionals[0], usage);
+  const given = values.backend as string | undefined;
+  if (given === undefined) throw new CliError(`--backend: missing (usage: ${usage})`);
+  const backend = given.trim();
+  if (backend && (backend.length > 300 || !parseTarget(backend, 1))) {
+    throw new CliError(`--backend: "${backend.slice(0, 300)}" is not allowed (allowed: HOST or HOST:PORT, IPv6 in brackets such as [2001:db8::5]:1993, or '' to remove the pin)`);
+  }
+  await withStore(ctx, async (store) => {
+    const account = await store.getAccount(address);
+    if (!account) throw new CliError(`ADDRESS: no such user ${address} (allowed: an existing user; see 'user list')`);
+    await store.updateAccount(account.id, { backend: backend || null });
+  });
+  ctx.stdout(backend ? `Pinned ${address} to backend ${backend}.` : `Removed the backend pin of ${address}.`);
   return 0;
 }
 
@@ -94,4 +119,4 @@ async function remove(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-export const userCommands = { add, passwd, list, remove };
+export const userCommands = { add, passwd, set, list, remove };

@@ -77,6 +77,19 @@ export function runStoreConformance(name: string, open: () => Promise<MailStore>
         assert.deepEqual(await store.checkIntegrity(), []);
         await assert.rejects(store.updateAccount(a.id, { quotaBytes: 1 }), rejectsWith('NONEXISTENT'));
       });
+
+      test('a backend pin is set, kept by other updates, cleared with null; junk is refused', async (t) => {
+        const store = await use(t);
+        const a = await newAccount(store);
+        assert.equal((await store.getAccountById(a.id))?.backend ?? null, null);
+        await store.updateAccount(a.id, { backend: 'be2.example.org:1993' });
+        await store.updateAccount(a.id, { quotaBytes: 5 });
+        assert.equal((await store.getAccount(a.address))?.backend, 'be2.example.org:1993');
+        assert.equal((await store.listAccounts()).find((x) => x.id === a.id)?.backend, 'be2.example.org:1993');
+        await assert.rejects(store.updateAccount(a.id, { backend: 'bad host' }), rejectsWith('BADINPUT'));
+        await store.updateAccount(a.id, { backend: null });
+        assert.equal((await store.getAccountById(a.id))?.backend, null);
+      });
     });
 
     describe('mailboxes', () => {

@@ -4,6 +4,7 @@ import { MailError } from '../../core/errors.js';
 import { DEFAULT_MAILBOXES, type Account } from '../store.js';
 import { transaction, type Queryable } from './db.js';
 import { insertMailbox } from './mailboxes.js';
+import { checkBackend } from '../names.js';
 
 interface AccountRow {
   id: number;
@@ -12,13 +13,14 @@ interface AccountRow {
   imap_enabled: boolean;
   pop_enabled: boolean;
   quota_bytes: number | null;
+  backend: string | null;
   created_at: Date;
 }
 
 function toAccount(r: AccountRow): Account {
   return {
     id: r.id, address: r.address, passwordHash: r.password_hash, imapEnabled: r.imap_enabled,
-    popEnabled: r.pop_enabled, quotaBytes: r.quota_bytes, createdAt: r.created_at,
+    popEnabled: r.pop_enabled, quotaBytes: r.quota_bytes, backend: r.backend ?? null, createdAt: r.created_at,
   };
 }
 
@@ -64,8 +66,9 @@ export async function listAccounts(q: Queryable): Promise<Account[]> {
 
 export async function updateAccount(
   pool: pg.Pool, id: number,
-  patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes'>>,
+  patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes' | 'backend'>>,
 ): Promise<void> {
+  checkBackend(patch.backend);
   if (patch.quotaBytes !== undefined && patch.quotaBytes !== null && (!Number.isSafeInteger(patch.quotaBytes) || patch.quotaBytes < 0)) {
     throw new MailError('BADINPUT', 'quota must be a non-negative whole number of octets or null');
   }
@@ -76,10 +79,11 @@ export async function updateAccount(
        password_hash = CASE WHEN $2 THEN $3 ELSE password_hash END,
        imap_enabled = coalesce($4, imap_enabled),
        pop_enabled = coalesce($5, pop_enabled),
-       quota_bytes = CASE WHEN $6 THEN $7::bigint ELSE quota_bytes END
+       quota_bytes = CASE WHEN $6 THEN $7::bigint ELSE quota_bytes END,
+       backend = CASE WHEN $8 THEN $9::text ELSE backend END
      WHERE id = $1`,
     [id, patch.passwordHash !== undefined, patch.passwordHash ?? null, patch.imapEnabled ?? null, patch.popEnabled ?? null,
-      patch.quotaBytes !== undefined, patch.quotaBytes ?? null]);
+      patch.quotaBytes !== undefined, patch.quotaBytes ?? null, patch.backend !== undefined, patch.backend || null]);
   if (r.rowCount !== 1) throw new MailError('NONEXISTENT', 'no such account');
 }
 

@@ -38,7 +38,7 @@ describe('postgres store specifics', () => {
     await client.connect();
     t.after(() => client.end());
     const rows = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows as Array<{ version: number }>;
-    assert.deepEqual(rows.map((r) => r.version), [1, 2, 3]);
+    assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4]);
   });
 
   test('concurrent appends, copies and expunges on two nodes keep UIDs, MODSEQs and references consistent', async (t) => {

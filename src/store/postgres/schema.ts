@@ -146,6 +146,12 @@ const MIGRATIONS: Migration[] = [
       await c.query('UPDATE messages m SET blob_hash = b.hash FROM blobs b WHERE b.id = m.blob_id');
     },
   },
+  {
+    version: 4,
+    description: 'accounts.backend: a per-user backend pin (HOST[:PORT]) frontends hand the user to',
+    // Nullable, no default: every existing account keeps rendezvous routing.
+    run: async (c) => { await c.query('ALTER TABLE accounts ADD COLUMN backend text'); },
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,6 +3,7 @@ import { MailError } from '../../core/errors.js';
 import { DEFAULT_MAILBOXES, type Account } from '../store.js';
 import type { Ctx } from './context.js';
 import { insertMailbox } from './mailboxes.js';
+import { checkBackend } from '../names.js';
 
 interface AccountRow {
   id: number;
@@ -11,13 +12,14 @@ interface AccountRow {
   imap_enabled: number;
   pop_enabled: number;
   quota_bytes: number | null;
+  backend: string | null;
   created_at: number;
 }
 
 function toAccount(r: AccountRow): Account {
   return {
     id: r.id, address: r.address, passwordHash: r.password_hash, imapEnabled: r.imap_enabled === 1,
-    popEnabled: r.pop_enabled === 1, quotaBytes: r.quota_bytes, createdAt: new Date(r.created_at),
+    popEnabled: r.pop_enabled === 1, quotaBytes: r.quota_bytes, backend: r.backend ?? null, createdAt: new Date(r.created_at),
   };
 }
 
@@ -63,8 +65,9 @@ export function listAccounts(ctx: Ctx): Account[] {
 
 export function updateAccount(
   ctx: Ctx, id: number,
-  patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes'>>,
+  patch: Partial<Pick<Account, 'passwordHash' | 'imapEnabled' | 'popEnabled' | 'quotaBytes' | 'backend'>>,
 ): void {
+  checkBackend(patch.backend);
   if (patch.quotaBytes !== undefined && patch.quotaBytes !== null && (!Number.isSafeInteger(patch.quotaBytes) || patch.quotaBytes < 0)) {
     throw new MailError('BADINPUT', 'quota must be a non-negative whole number of octets or null');
   }
@@ -74,6 +77,7 @@ export function updateAccount(
     if (patch.imapEnabled !== undefined) ctx.stmt('UPDATE accounts SET imap_enabled = ? WHERE id = ?').run(patch.imapEnabled ? 1 : 0, id);
     if (patch.popEnabled !== undefined) ctx.stmt('UPDATE accounts SET pop_enabled = ? WHERE id = ?').run(patch.popEnabled ? 1 : 0, id);
     if (patch.quotaBytes !== undefined) ctx.stmt('UPDATE accounts SET quota_bytes = ? WHERE id = ?').run(patch.quotaBytes, id);
+    if (patch.backend !== undefined) ctx.stmt('UPDATE accounts SET backend = ? WHERE id = ?').run(patch.backend || null, id);
   });
 }
 

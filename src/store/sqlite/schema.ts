@@ -125,6 +125,12 @@ ALTER TABLE messages ADD COLUMN blob_hash TEXT;
 UPDATE messages SET blob_hash = (SELECT hash FROM blobs WHERE blobs.id = messages.blob_ref);
 `,
   },
+  {
+    version: 5,
+    description: 'accounts.backend: a per-user backend pin (HOST[:PORT]) frontends hand the user to',
+    // Nullable, no default: every existing account keeps rendezvous routing.
+    sql: 'ALTER TABLE accounts ADD COLUMN backend TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
