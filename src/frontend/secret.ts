@@ -33,8 +33,9 @@ export function readClusterSecret(path: string): Buffer | { error: string } {
 /**
  * What is wrong with a cluster-secret-file for an operator setting it (server set) or checking a
  * config (config check); null when it is usable. Beyond what readClusterSecret needs, the file
- * must be a regular file that neither group nor others can read or write: anyone who can read
- * it can pose as a frontend, anyone who can write it can lock the cluster out.
+ * must be a regular file that others cannot read or write and the group cannot write: anyone who
+ * can read it can pose as a frontend, anyone who can write it can lock the cluster out. Group
+ * read (0640, root-owned with the service's group) is the usual way to hand a secret to a service.
  */
 export function clusterSecretFileProblem(path: string): string | null {
   if (!path) return null; // empty: no remote hand-off
@@ -45,8 +46,8 @@ export function clusterSecretFileProblem(path: string): string | null {
     return `cluster-secret-file: ${path} cannot be used (${(err as NodeJS.ErrnoException).code ?? 'error'}; allowed: an existing file readable by the server, mode 0600)`;
   }
   if (!st.isFile()) return `cluster-secret-file: ${path} is not a regular file (allowed: a file of at least ${MIN_SECRET_BYTES} secret bytes, mode 0600)`;
-  if (st.mode & 0o066) {
-    return `cluster-secret-file: ${path} has mode 0${(st.mode & 0o777).toString(8)}, readable or writable by group or others (allowed: mode 0600 or 0400; chmod 600 ${path})`;
+  if (st.mode & 0o027) {
+    return `cluster-secret-file: ${path} has mode 0${(st.mode & 0o777).toString(8)}, readable by others or writable by group or others (allowed: mode 0600, 0640 or 0400; chmod 600 ${path})`;
   }
   const s = readClusterSecret(path);
   if (!Buffer.isBuffer(s)) return `cluster-secret-file: ${s.error.replace(/^cluster-secret-file /, '')} (allowed: at least ${MIN_SECRET_BYTES} secret bytes, e.g. head -c 48 /dev/urandom | base64)`;
