@@ -22,6 +22,8 @@ export class Ctx {
   /** Parsed messages per blob row id (immutable), least recently used first; see messages.ts getParsed. */
   readonly parsedCache = new Map<number, { parsed: ParsedMessage; bytes: number }>();
   private parsedBytes = 0;
+  /** Blobs queued for their search row by this process, with what to index (search-queue.ts). */
+  readonly pendingSearch = new Map<number, { hash: string; parsed: ParsedMessage }>();
   constructor(readonly db: Db, readonly blobs: BlobFiles) {}
 
   stmt(sql: string): Database.Statement {

@@ -23,6 +23,7 @@ import * as mailboxes from './mailboxes.js';
 import * as messages from './messages.js';
 import { openDatabase } from './schema.js';
 import { searchText } from './search.js';
+import { drainSearchQueue, indexSearchQueue, searchQueueEmpty } from './search-queue.js';
 
 export const DB_FILE = 'mail.sqlite';
 const DEFAULT_BATCH = 500;
@@ -44,11 +45,36 @@ function mapError(err: unknown): MailError {
   return new MailError('SERVERBUG', `store failure: ${e.message ?? String(err)}`, { cause: err });
 }
 
+/** How long queued search rows wait for company before they are written (search-queue.ts). */
+const SEARCH_QUEUE_DELAY_MS = 50;
+const SEARCH_QUEUE_BATCH = 256;
+
 class SqliteStore implements MailStore {
   readonly kind = 'sqlite';
   private closed = false;
+  private searchTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ctx: Ctx, readonly changes: ChangeFeed) {}
+  constructor(private readonly ctx: Ctx, readonly changes: ChangeFeed) {
+    // Work a process that stopped before draining its queue left behind.
+    try {
+      if (!searchQueueEmpty(ctx)) this.scheduleSearchQueue();
+    } catch { /* a read-only or damaged database: the first search drains it or reports */ }
+  }
+
+  /** Writes queued search rows soon, in batches; an append or a collection calls it. */
+  private scheduleSearchQueue(delayMs = SEARCH_QUEUE_DELAY_MS): void {
+    if (this.searchTimer || this.closed) return;
+    this.searchTimer = setTimeout(() => {
+      this.searchTimer = null;
+      if (this.closed) return;
+      try {
+        if (indexSearchQueue(this.ctx, SEARCH_QUEUE_BATCH) === SEARCH_QUEUE_BATCH) this.scheduleSearchQueue(0);
+      } catch {
+        this.scheduleSearchQueue(1000); // busy or failing: retried; a search drains it anyway
+      }
+    }, delayMs);
+    this.searchTimer.unref();
+  }
 
   private async run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new MailError('UNAVAILABLE', 'the store is closed');
@@ -62,7 +88,7 @@ class SqliteStore implements MailStore {
   /** Removes unreferenced blobs after a change that dropped references; failures wait for the next pass. */
   private gc(): void {
     try {
-      if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get()) messages.collectGarbage(this.ctx);
+      if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get() && messages.collectGarbage(this.ctx) > 0) this.scheduleSearchQueue();
     } catch { /* retried after the next expunge */ }
   }
 
@@ -124,7 +150,9 @@ class SqliteStore implements MailStore {
       const hash = hashBlob(input.raw);
       const inline = input.raw.length <= messages.INLINE_MAX_BYTES;
       if (!inline) await this.ctx.blobs.write(hash, input.raw); // durable before the row commits
-      return messages.appendMessage(this.ctx, mailboxId, hash, input.raw, input.parsed, input.flags ?? [], input.internalDate ?? new Date(), inline);
+      const r = messages.appendMessage(this.ctx, mailboxId, hash, input.raw, input.parsed, input.flags ?? [], input.internalDate ?? new Date(), inline);
+      this.scheduleSearchQueue();
+      return r;
     });
   }
   listUids(mailboxId: number): Promise<Uint32Array> { return this.run(() => messages.listUids(this.ctx, mailboxId)); }
@@ -196,7 +224,10 @@ class SqliteStore implements MailStore {
   changesSince(mailboxId: number, modseq: number): Promise<Changes> { return this.run(() => messages.changesSince(this.ctx, mailboxId, modseq)); }
   claimRecent(mailboxId: number): Promise<number> { return this.run(() => messages.claimRecent(this.ctx, mailboxId)); }
   searchText(mailboxId: number, field: TextField, value: string): Promise<Set<number>> {
-    return this.run(() => searchText(this.ctx, mailboxId, field, value));
+    return this.run(() => {
+      drainSearchQueue(this.ctx); // nothing appended before the search may be missing from it
+      return searchText(this.ctx, mailboxId, field, value);
+    });
   }
 
   tryLock(name: string, holder: string, ttlMs: number): Promise<boolean> { return this.run(() => locks.tryLock(this.ctx, name, holder, ttlMs)); }
@@ -207,6 +238,11 @@ class SqliteStore implements MailStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchTimer = null;
+    try {
+      drainSearchQueue(this.ctx);
+    } catch { /* left queued: the next process to open the store writes them */ }
     this.ctx.db.close();
   }
 }

@@ -23,7 +23,8 @@ export function checkIntegrity(ctx: Ctx): string[] {
     if ((c.uid_next as number) <= (c.max_uid as number)) problems.push(`${where}: uidnext ${String(c.uid_next)} not above max uid ${String(c.max_uid)}`);
     if ((c.highest_modseq as number) < (c.max_modseq as number)) problems.push(`${where}: highestmodseq below a message modseq`);
   }
-  const missingSearch = ctx.db.prepare('SELECT count(*) FROM blobs b WHERE b.refs > 0 AND NOT EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = b.id)').pluck().get() as number;
+  const missingSearch = ctx.db.prepare(`SELECT count(*) FROM blobs b WHERE b.refs > 0 AND NOT EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = b.id)
+    AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.blob_id = b.id)`).pluck().get() as number;
   if (missingSearch > 0) problems.push(`${missingSearch} messages have no search index row`);
   for (const b of ctx.db.prepare('SELECT hash, size, data FROM blobs WHERE refs > 0').iterate() as IterableIterator<{ hash: string; size: number; data: Buffer | null }>) {
     if (b.data) {

@@ -8,7 +8,7 @@ import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
 import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
 import type { CachedUids, Ctx } from './context.js';
-import { deleteSearchRow, insertSearchRow } from './search.js';
+import { queueSearchRow, queueSearchRowDeletion } from './search-queue.js';
 
 /** Messages up to this size live inside the database row; larger ones in blob files (README.md). */
 export const INLINE_MAX_BYTES = 256 * 1024;
@@ -72,7 +72,7 @@ function bump(ctx: Ctx, mailboxId: number, d: { count: number; unseen: number; s
     .run(d.count, d.unseen, d.size, d.uidNext ?? 0, d.modseq, mailboxId);
 }
 
-/** Inside a transaction: takes a reference on the blob row, creating it (and its search row) if needed. */
+/** Inside a transaction: takes a reference on the blob row, creating it (and queueing its search row) if needed. */
 function refBlob(ctx: Ctx, hash: string, raw: Buffer, parsed: ParsedMessage, inline: boolean): number {
   const row = ctx.stmt('SELECT id, refs, data IS NOT NULL AS inline FROM blobs WHERE hash = ?').get(hash) as { id: number; refs: number; inline: number } | undefined;
   // A file blob was made durable before this transaction; the garbage collector removes files
@@ -85,7 +85,7 @@ function refBlob(ctx: Ctx, hash: string, raw: Buffer, parsed: ParsedMessage, inl
   if (!inline && !ctx.blobs.existsSync(hash)) ctx.blobs.writeSync(hash, raw);
   const id = Number(ctx.stmt('INSERT INTO blobs (hash, size, refs, parsed, data) VALUES (?, ?, 1, ?, ?)')
     .run(hash, raw.length, JSON.stringify(parsed), inline ? raw : null).lastInsertRowid);
-  insertSearchRow(ctx, id, parsed);
+  queueSearchRow(ctx, id, hash, parsed);
   return id;
 }
 
@@ -318,14 +318,15 @@ export function claimRecent(ctx: Ctx, mailboxId: number): number {
 }
 
 /**
- * Removes unreferenced blobs: rows, search rows and files, all while holding the write lock,
- * so no append can be between "file is there" and "row references it" for one of them.
+ * Removes unreferenced blobs: rows and files, all while holding the write lock, so no append can
+ * be between "file is there" and "row references it" for one of them. Their search rows are
+ * queued for deletion (search-queue.ts).
  */
 export function collectGarbage(ctx: Ctx, max = 1000): number {
   return ctx.write(() => {
     const rows = ctx.stmt('SELECT id, hash, data IS NOT NULL AS inline FROM blobs WHERE refs = 0 LIMIT ?').all(max) as Array<{ id: number; hash: string; inline: number }>;
     for (const r of rows) {
-      deleteSearchRow(ctx, r.id);
+      queueSearchRowDeletion(ctx, r.id);
       ctx.stmt('DELETE FROM blobs WHERE id = ?').run(r.id);
       if (r.inline === 0) ctx.blobs.unlinkSync(r.hash);
     }

@@ -131,6 +131,14 @@ UPDATE messages SET blob_hash = (SELECT hash FROM blobs WHERE blobs.id = message
     // Nullable, no default: every existing account keeps rendezvous routing.
     sql: 'ALTER TABLE accounts ADD COLUMN backend TEXT;',
   },
+  {
+    version: 6,
+    description: 'search rows written in batches after the append, deleted after the collection (search-queue.ts)',
+    sql: `
+CREATE TABLE search_pending (blob_id INTEGER PRIMARY KEY);
+CREATE TABLE search_dead (blob_id INTEGER PRIMARY KEY);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
