@@ -11,7 +11,9 @@
  *   first` before any credential is read;
  * - exact enhanced status codes: a reply text that starts with one ("5.7.1 ...") is sent as is,
  *   instead of the library's per-code default.
- * - connection limits in total and per client address.
+ * - connection limits in total and per client address;
+ * - a screen on a session's first input (screenFirstInput), which proxy-front.ts uses to refuse
+ *   PROXY headers from peers that are not trusted proxies.
  *
  * The hooks rely on SMTPConnection.send/handler_EHLO/handler_AUTH (smtp-server 3.x); the tests in
  * submission.test.ts pin every behaviour, so a library change that breaks them fails loudly.

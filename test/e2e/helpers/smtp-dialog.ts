@@ -1,10 +1,12 @@
 // A raw SMTP dialog for e2e tests that need control over the bytes before SMTP (a PROXY header):
 // replies read one complete (possibly multi-line) reply at a time, STARTTLS over the same socket,
-// and a stream that sends a prefix together with the first bytes written to it (so a PROXY header
-// and the TLS ClientHello leave in one packet, as a load balancer sends them).
-import { Duplex } from 'node:stream';
+// and (re-exported from src/smtp/testkit.ts) a stream that sends a prefix together with the first
+// bytes written to it (so a PROXY header and the TLS ClientHello leave in one packet).
+import type { Duplex } from 'node:stream';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
+
+export { withPrefixOnFirstWrite } from '../../../src/smtp/testkit.js';
 
 export interface SmtpDialog {
   /** The next complete reply ("250-a\r\n250 b\r\n"); '' when the connection closed first. */
@@ -65,31 +67,6 @@ export function startTls(sock: net.Socket | Duplex): Promise<tls.TLSSocket> {
     const secure = tls.connect({ socket: sock, rejectUnauthorized: false, servername: 'localhost' }, () => resolve(secure));
     secure.once('error', reject);
   });
-}
-
-/** A stream over `raw` whose first write goes out as one write of `prefix` + those bytes. */
-export function withPrefixOnFirstWrite(raw: net.Socket, prefix: Buffer): Duplex {
-  let first = true;
-  const stream = new Duplex({
-    read() {},
-    write(chunk: Buffer, _enc, cb) {
-      raw.write(first ? Buffer.concat([prefix, chunk]) : chunk, cb);
-      first = false;
-    },
-    final(cb) {
-      raw.end();
-      cb();
-    },
-    destroy(err, cb) {
-      raw.destroy();
-      cb(err);
-    },
-  });
-  raw.on('data', (d: Buffer) => stream.push(d));
-  raw.on('end', () => stream.push(null));
-  raw.on('close', () => stream.destroy());
-  raw.on('error', () => {});
-  return stream;
 }
 
 /** AUTH PLAIN with an initial response. */
