@@ -1,7 +1,8 @@
 // PROXY protocol in front of submission (proxy-front.ts) over real sockets: the header's client
 // address drives the per-address connection cap and the Received: header; a v2 header split over
-// several writes, with the TLS ClientHello right behind it, works on 465; a trusted peer that sends
-// nothing or garbage is closed with nothing sent; trusted-proxies is read for each connection.
+// several writes, with the TLS ClientHello right behind it, works on 465; a LOCAL header keeps the
+// proxy's address; a trusted peer that sends nothing or garbage is closed with nothing sent;
+// trusted-proxies is read for each connection.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -100,6 +101,20 @@ test('465: a v2 header (IPv6 client) in pieces, the ClientHello behind it; the a
   await c.cmd('QUIT');
   const [message] = await messagesIn(env, ALICE);
   assert.match(message.toString('latin1'), /^Received: from client\.example\.test \(\[IPv6:2001:db8::77\]\)/);
+});
+
+test('a LOCAL header (load-balancer health check) keeps the proxy address and is served', async (t) => {
+  const local = Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x20, 0x00, 0x00, 0x00])]);
+  const c = await RawSmtpClient.connect({ port: port587 });
+  t.after(() => c.close());
+  c.write(local);
+  assert.equal((await c.reply()).code, 220);
+  assert.equal((await c.cmd('NOOP')).code, 250);
+  // The cap of one connection per address now holds for 127.0.0.1, the proxy's own address.
+  const second = await RawSmtpClient.connect({ port: port587 });
+  t.after(() => second.close());
+  second.write(local);
+  assert.equal((await second.reply()).code, 421);
 });
 
 test('a trusted peer that sends nothing, or no PROXY header, is closed with nothing sent', async (t) => {
