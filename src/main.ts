@@ -196,6 +196,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         accounts: store,
         logger: logger.child({ service: 'submission' }),
         protocolLog: smtpLog,
+        trustedProxies: () => serverSettings(ctx.cfg).trustedProxies,
       }));
     if (want('submission') && !queueRunning && leadSlot) {
       queue.start();

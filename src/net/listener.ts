@@ -20,7 +20,8 @@ import type { Logger } from '../core/log.js';
 import type { TlsContextProvider } from '../tls/provider.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, SocketConnection, normaliseAddress, serverHandshake } from './connection.js';
 import { liveNetworkList } from './networks.js';
-import { ProxyHeaderParser, looksLikeProxyHeader } from './proxy-protocol.js';
+import { looksLikeProxyHeader } from './proxy-protocol.js';
+import { readPrefix, readProxyHeader } from './read-prefix.js';
 import type { Connection, ListenerKind } from './types.js';
 
 export interface ListenerSpec {
@@ -77,38 +78,6 @@ export interface StartListenersOptions {
 
 /** How long a trusted proxy may take to send its PROXY header. */
 export const DEFAULT_PROXY_HEADER_TIMEOUT_MS = 5_000;
-
-/**
- * Resolves with the first input of a raw socket as `read` wants it, then leaves the socket
- * paused with the unconsumed bytes put back (so a TLSSocket or SocketConnection reads them next).
- * Rejects on timeout, close, or when `read` throws.
- */
-function readPrefix<T>(raw: net.Socket, timeoutMs: number, read: (chunk: Buffer) => { value: T; rest: Buffer } | null): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const finish = (err: Error | null, value?: T, rest?: Buffer): void => {
-      clearTimeout(timer);
-      raw.removeListener('data', onData);
-      raw.removeListener('close', onClose);
-      raw.pause();
-      if (err) return reject(err);
-      if (rest && rest.length) raw.unshift(rest);
-      resolve(value as T);
-    };
-    const onData = (chunk: Buffer): void => {
-      let got: { value: T; rest: Buffer } | null;
-      try {
-        got = read(chunk);
-      } catch (err) {
-        return finish(err as Error);
-      }
-      if (got) finish(null, got.value, got.rest);
-    };
-    const onClose = (): void => finish(new Error('connection closed'));
-    const timer = setTimeout(() => finish(new Error(`nothing within ${timeoutMs} ms`)), timeoutMs);
-    raw.on('data', onData);
-    raw.once('close', onClose);
-  });
-}
 
 /** The key client addresses are counted under: the address itself (IPv6 as given). */
 function clientKey(address: string): string {
@@ -177,13 +146,7 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
       admit(raw, spec, info, { address: peer, port: raw.remotePort ?? 0 }, false);
       return;
     }
-    const parser = new ProxyHeaderParser();
-    readPrefix(raw, proxyHeaderTimeoutMs, (chunk) => {
-      const step = parser.push(chunk);
-      if (step.state === 'need-more') return null;
-      if (step.state === 'error') throw new Error(step.error);
-      return { value: step.header, rest: step.rest };
-    }).then(
+    readProxyHeader(raw, proxyHeaderTimeoutMs).then(
       (header) => {
         if (raw.destroyed) return;
         const client = header.source ?? { address: peer, port: raw.remotePort ?? 0 };

@@ -11,7 +11,9 @@
  *   first` before any credential is read;
  * - exact enhanced status codes: a reply text that starts with one ("5.7.1 ...") is sent as is,
  *   instead of the library's per-code default.
- * - connection limits in total and per client address.
+ * - connection limits in total and per client address;
+ * - a screen on a session's first input (screenFirstInput), which proxy-front.ts uses to refuse
+ *   PROXY headers from peers that are not trusted proxies.
  *
  * The hooks rely on SMTPConnection.send/handler_EHLO/handler_AUTH (smtp-server 3.x); the tests in
  * submission.test.ts pin every behaviour, so a library change that breaks them fails loudly.
@@ -113,6 +115,25 @@ function installHooks(conn: SMTPConnection, hooks: ConnectionHooks): void {
     if (exchange) return runSasl(this, exchange, command.toString().trim().split(/\s+/)[2], callback);
     auth.call(this, command, callback);
   };
+}
+
+/**
+ * Runs `screen` on the first chunk read from the socket, before the session's parser sees it
+ * (prepended to the 'data' listeners). Refused: the parser is retired the way the library
+ * retires it at STARTTLS (closed, it dispatches nothing it holds) and the socket destroyed.
+ */
+function installScreen(conn: SMTPConnection, socket: net.Socket, screen: (chunk: Buffer) => boolean): void {
+  socket.prependOnceListener('data', (chunk: Buffer) => {
+    let ok: boolean;
+    try {
+      ok = screen(chunk);
+    } catch {
+      ok = false;
+    }
+    if (ok) return;
+    if (conn._parser) conn._parser.isClosed = true;
+    socket.destroy();
+  });
 }
 
 /** Drives one of our own SASL exchanges over 334 challenges (RFC 4954), "*" cancels. */
@@ -234,6 +255,18 @@ export class PortcullisSmtpServer extends SMTPServer {
     };
   }
 
+  /** First-input screens of sockets not yet handed to connect() (see screenFirstInput). */
+  private readonly screens = new WeakMap<net.Socket, (chunk: Buffer) => boolean>();
+
+  /**
+   * Looks at the first bytes the client sends on this socket once its session runs: when
+   * `screen` returns false the connection is closed and nothing in those bytes is answered
+   * (proxy-front.ts: a PROXY header from a peer that is not a trusted proxy).
+   */
+  screenFirstInput(socket: net.Socket, screen: (chunk: Buffer) => boolean): void {
+    this.screens.set(socket, screen);
+  }
+
   override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
     try {
       this.hooks.refresh?.(this);
@@ -244,6 +277,11 @@ export class PortcullisSmtpServer extends SMTPServer {
     let last: SMTPConnection | undefined;
     for (const c of this.connections) last = c;
     if (last) installHooks(last, this.hooks);
+    const screen = this.screens.get(socket);
+    if (last && screen) {
+      this.screens.delete(socket);
+      installScreen(last, socket, screen);
+    }
   }
 }
 

@@ -10,7 +10,9 @@
  * - a "." line with bare CR/LF in DATA is refused (SMTP smuggling), other bare line ends fixed;
  * - a Received: header with the TLS version and cipher is prepended (RFC 8314 §4.3);
  * - local recipients get the message in INBOX, the others go to the outbound queue, and 250 is
- *   sent only once both are durable.
+ *   sent only once both are durable;
+ * - PROXY protocol from trusted-proxies (proxy-front.ts): the session's client address is the
+ *   one from the header, for logs, limits and throttling.
  */
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type * as net from 'node:net';
@@ -36,6 +38,7 @@ import {
 } from './server.js';
 import type { SmtpSettings } from './settings.js';
 import { smtpProtocolObserver } from './protocol-log.js';
+import { installProxyFront } from './proxy-front.js';
 
 export interface SubmissionDeps {
   settings: () => SmtpSettings;
@@ -51,6 +54,10 @@ export interface SubmissionDeps {
   accounts?: Pick<MailStore, 'getAccount'>;
   /** The smtp protocol log (rows only while its protocol-log-enabled is on); absent: none. */
   protocolLog?: ProtocolLog | null;
+  /** Load balancers that send a PROXY header (trusted-proxies), read for each connection; absent: none. */
+  trustedProxies?: () => readonly string[];
+  /** Longest wait for a trusted proxy's PROXY header; default 5 s. */
+  proxyHeaderTimeoutMs?: number;
 }
 
 const SASL_NAMES = ['PLAIN', 'LOGIN'];
@@ -302,6 +309,13 @@ export async function startSubmission(deps: SubmissionDeps): Promise<RunningServ
         Object.defineProperty(server.options, key, { enumerable: true, configurable: true, get: () => deps.tls.serverOptions()[key] === true });
       }
       server.on('error', (err: Error) => log.warn('smtp.server_error', { err }));
+      // PROXY headers from trusted load balancers, read before smtp-server sees the socket.
+      if (deps.trustedProxies) {
+        installProxyFront(server, {
+          kind: spec.kind, trustedProxies: deps.trustedProxies, logger: log,
+          ...(deps.proxyHeaderTimeoutMs !== undefined ? { proxyHeaderTimeoutMs: deps.proxyHeaderTimeoutMs } : {}),
+        });
+      }
       await listen(server, spec.binding);
       const address = addressOf('submission', spec.kind, formatBinding(spec.binding), server);
       bound.push({ server, address });

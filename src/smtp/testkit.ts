@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { hashPassword } from '../auth/passwords.js';
@@ -106,6 +107,11 @@ export class RawSmtpClient {
     });
   }
 
+  /** A client over a socket that is already connected (a TLS socket set up by the test). */
+  static over(socket: net.Socket | tls.TLSSocket): RawSmtpClient {
+    return new RawSmtpClient(socket);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -175,4 +181,33 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 
 export function b64(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64');
+}
+
+/**
+ * A stream over `raw` whose first write goes out as one write of `prefix` + those bytes: a PROXY
+ * header and the TLS ClientHello in one packet, as a load balancer sends them (tls.connect over
+ * a raw net.Socket writes through its handle, so this takes a stream in between).
+ */
+export function withPrefixOnFirstWrite(raw: net.Socket, prefix: Buffer): Duplex {
+  let first = true;
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      raw.write(first ? Buffer.concat([prefix, chunk]) : chunk, cb);
+      first = false;
+    },
+    final(cb) {
+      raw.end();
+      cb();
+    },
+    destroy(err, cb) {
+      raw.destroy();
+      cb(err);
+    },
+  });
+  raw.on('data', (d: Buffer) => stream.push(d));
+  raw.on('end', () => stream.push(null));
+  raw.on('close', () => stream.destroy());
+  raw.on('error', () => {});
+  return stream;
 }

@@ -3,6 +3,9 @@
 // protocol log, the security log and `logs insecure-logins`; v1 on the cleartext port and v2 before
 // the handshake on the implicit-TLS port. From an untrusted address (127.0.0.2) a header is refused
 // while plain clients are served; a trusted peer sending a bad header, or none, is closed.
+// Submission does the same on 587 (header, then STARTTLS and AUTH) and 465 (header before the
+// handshake, sent in one packet with the ClientHello), v1 and v2: the smtp protocol log and the
+// security log show the address from the header; untrusted senders of a header are closed.
 // GET /health on the admin listener answers without a token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliOk, startServer, type Server } from './harness.js';
 import { eventually, readProtocolLog, type LogRow } from './log-reader.js';
+import { authPlain, smtpDialog, startTls, withPrefixOnFirstWrite } from './helpers/smtp-dialog.js';
 
 const ALICE = { address: 'alice@lb.test', password: 'Alice-Behind-Lb-42' };
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
@@ -22,8 +26,9 @@ const sockets: net.Socket[] = [];
 
 before(async () => {
   server = await startServer({
-    services: ['imap4', 'imap4-backend', 'admin'],
+    services: ['imap4', 'imap4-backend', 'submission', 'admin'],
     imap: { 'login-type': 'PlainTextLogin', 'protocol-log-enabled': 'true' },
+    smtp: { 'protocol-log-enabled': 'true' },
     users: [ALICE],
   });
   cliOk(server.dataDir, ['server', 'set', '--trusted-proxies', '127.0.0.1/32']);
@@ -73,12 +78,12 @@ async function imapLogin(sock: net.Socket): Promise<string> {
   return /^a1 .*$/m.exec(text)![0].trim();
 }
 
-function v2Header(client: [number, number, number, number], port: number): Buffer {
+function v2Header(client: [number, number, number, number], port: number, serverPort = server.ports.imaps!): Buffer {
   const body = Buffer.alloc(12);
   Buffer.from(client).copy(body, 0);
   Buffer.from([127, 0, 0, 1]).copy(body, 4);
   body.writeUInt16BE(port, 8);
-  body.writeUInt16BE(server.ports.imaps!, 10);
+  body.writeUInt16BE(serverPort, 10);
   return Buffer.concat([V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x00, 12]), body]);
 }
 
@@ -89,7 +94,7 @@ const protocolRows = (): Row[] => readProtocolLog(server.dataDir, 'imap4').rows;
 
 
 /** Security-log events (one JSON object per line). */
-function securityEvents(): Array<{ clientAddress: string; user: string; result: string; secure: boolean }> {
+function securityEvents(): Array<{ protocol: string; clientAddress: string; user: string; result: string; secure: boolean }> {
   const dir = join(server.dataDir, 'logs', 'security');
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
@@ -128,7 +133,7 @@ test('a trusted load balancer passes the client address: v1 in clear, v2 before 
   }, 'the insecure-login report');
   assert.deepEqual(report.map((r) => [r.user, r.clientAddress]), [[ALICE.address, '203.0.113.7']]);
   const events = await eventually(() => {
-    const e = securityEvents().filter((x) => x.result === 'success');
+    const e = securityEvents().filter((x) => x.result === 'success' && x.protocol !== 'smtp');
     return e.length >= 2 ? e : undefined;
   }, 'two logins in the security log');
   assert.deepEqual(events.map((e) => [e.clientAddress, e.user, e.secure]).sort(), [['198.51.100.20', ALICE.address, true], ['203.0.113.7', ALICE.address, false]]);
@@ -168,6 +173,132 @@ test('a trusted peer with a bad header is closed at once, with nothing sent', as
     s.write(`a1 LOGIN ${ALICE.address} ${ALICE.password}\r\n`);
     assert.deepEqual(await reader(s).until(null), { text: '', closed: true });
   }
+  assert.match(server.output(), /proxy-header-invalid/);
+});
+
+// ---- submission (587 STARTTLS, 465 implicit TLS) ----
+
+/** smtp protocol-log rows. */
+const smtpRows = (): Row[] => readProtocolLog(server.dataDir, 'smtp').rows;
+
+function v1Header(client: string, port: number, serverPort: number): Buffer {
+  return Buffer.from(`PROXY TCP4 ${client} 192.0.2.10 ${port} ${serverPort}\r\n`, 'latin1');
+}
+
+/** EHLO, AUTH PLAIN, QUIT over an open stream that has just been greeted; returns the AUTH reply. */
+async function smtpAuth(dialog: ReturnType<typeof smtpDialog>): Promise<string> {
+  assert.match(await dialog.command('EHLO client.example.test'), /^250[ -]/);
+  const auth = await dialog.command(authPlain(ALICE.address, ALICE.password));
+  assert.match(await dialog.command('QUIT'), /^221 /);
+  return auth;
+}
+
+/** 587: `header` (null: none), greeting, EHLO, STARTTLS, then AUTH inside TLS. */
+async function submitVia587(source: string, header: Buffer | null): Promise<string> {
+  const raw = await connect(server.ports.submission!, source);
+  if (header) raw.write(header);
+  const clear = smtpDialog(raw);
+  assert.match(await clear.reply(), /^220 /, 'greeting');
+  assert.match(await clear.command('EHLO client.example.test'), /STARTTLS/);
+  assert.match(await clear.command('STARTTLS'), /^220 /);
+  clear.detach();
+  const secure = await startTls(raw);
+  sockets.push(secure);
+  const dialog = smtpDialog(secure);
+  return smtpAuth(dialog);
+}
+
+/** 465: the header goes out in one packet with the TLS ClientHello; then greeting and AUTH. */
+async function submitVia465(source: string, header: Buffer): Promise<string> {
+  const raw = await connect(server.ports.submissions!, source);
+  const secure = await startTls(withPrefixOnFirstWrite(raw, header));
+  sockets.push(secure);
+  const dialog = smtpDialog(secure);
+  assert.match(await dialog.reply(), /^220 /, 'greeting');
+  return smtpAuth(dialog);
+}
+
+test('submission: a trusted load balancer passes the client address on 587 and 465, v1 and v2', async () => {
+  const sub = server.ports.submission!;
+  const subs = server.ports.submissions!;
+  assert.match(await submitVia587('127.0.0.1', v1Header('203.0.113.31', 41001, sub)), /^235 /);
+  assert.match(await submitVia587('127.0.0.1', v2Header([203, 0, 113, 32], 41002, sub)), /^235 /);
+  assert.match(await submitVia465('127.0.0.1', v1Header('198.51.100.33', 41003, subs)), /^235 /);
+  assert.match(await submitVia465('127.0.0.1', v2Header([198, 51, 100, 34], 41004, subs)), /^235 /);
+
+  const auths = await eventually(() => {
+    const rows = smtpRows().filter((r) => r.command === 'AUTH');
+    return rows.length >= 4 ? rows : undefined;
+  }, 'four AUTH rows in the smtp protocol log');
+  assert.deepEqual(auths.map((r) => [r.cIp, r.user, r.context.slice(0, 3)]).sort(), [
+    ['198.51.100.33:41003', ALICE.address, '235'],
+    ['198.51.100.34:41004', ALICE.address, '235'],
+    ['203.0.113.31:41001', ALICE.address, '235'],
+    ['203.0.113.32:41002', ALICE.address, '235'],
+  ]);
+  const tlsOf = (ip: string): string => auths.find((r) => r.cIp.startsWith(ip + ':'))!.tls;
+  assert.match(tlsOf('203.0.113.31'), /^starttls TLSv1\.[23]$/);
+  assert.match(tlsOf('198.51.100.34'), /^implicit TLSv1\.[23]$/);
+  assert.ok(!smtpRows().some((r) => r.cIp.startsWith('127.0.0.1:')), 'no row under the load balancer address');
+
+  const events = await eventually(() => {
+    const e = securityEvents().filter((x) => x.protocol === 'smtp' && x.result === 'success');
+    return e.length >= 4 ? e : undefined;
+  }, 'four smtp logins in the security log');
+  assert.deepEqual(events.map((e) => [e.clientAddress, e.user, e.secure]).sort(), [
+    ['198.51.100.33', ALICE.address, true],
+    ['198.51.100.34', ALICE.address, true],
+    ['203.0.113.31', ALICE.address, true],
+    ['203.0.113.32', ALICE.address, true],
+  ]);
+});
+
+test('submission: an EHLO in the header\'s packet on 587 is answered as without a load balancer', async () => {
+  // The bytes after the header reach smtp-server as they came, so a client that talks before the
+  // greeting is turned away exactly as one that connects directly (RFC 5321 §3.1: wait for 220).
+  const viaLb = await connect(server.ports.submission!, '127.0.0.1');
+  viaLb.write(Buffer.concat([v1Header('203.0.113.35', 41005, server.ports.submission!), Buffer.from('EHLO early.example.test\r\n')]));
+  const direct = await connect(server.ports.submission!, '127.0.0.2');
+  direct.write('EHLO early.example.test\r\n');
+  const [a, b] = await Promise.all([smtpDialog(viaLb).end(), smtpDialog(direct).end()]);
+  assert.match(a.text, /^421 .*You talk too soon/m);
+  assert.match(b.text, /^421 .*You talk too soon/m);
+  // (Bytes after the header that must go on, the ClientHello on 465: the first submission test.)
+});
+
+test('submission: from an untrusted address a PROXY header is refused, a plain client is served', async () => {
+  // 465: refused before the handshake, nothing sent.
+  const viaTls = await connect(server.ports.submissions!, '127.0.0.2');
+  viaTls.write(v1Header('203.0.113.66', 41006, server.ports.submissions!));
+  assert.deepEqual(await smtpDialog(viaTls).end(), { text: '', closed: true });
+  // 587: greeted first; the header (v1 or v2) then closes the connection without a reply.
+  for (const header of [v1Header('203.0.113.66', 41007, server.ports.submission!), v2Header([203, 0, 113, 66], 41008, server.ports.submission!)]) {
+    const clear = await connect(server.ports.submission!, '127.0.0.2');
+    const dialog = smtpDialog(clear);
+    assert.match(await dialog.reply(), /^220 /);
+    clear.write(header);
+    assert.deepEqual(await dialog.end(), { text: '', closed: true });
+  }
+  // A normal client from the same address logs in under its own address.
+  assert.match(await submitVia587('127.0.0.2', null), /^235 /);
+  const rows = await eventually(() => {
+    const x = smtpRows().filter((r) => r.command === 'AUTH' && r.cIp.startsWith('127.0.0.2:'));
+    return x.length ? x : undefined;
+  }, 'the AUTH row from 127.0.0.2');
+  assert.equal(rows.length, 1);
+  assert.ok(!smtpRows().some((r) => r.cIp.startsWith('203.0.113.66')), 'the refused header never became a client address');
+  assert.match(server.output(), /proxy-header-refused.*"kind":"implicit"|"kind":"implicit".*proxy-header-refused/);
+});
+
+test('submission: a trusted peer with a bad header, or none, is closed with nothing sent', async () => {
+  const silent = await connect(server.ports.submission!, '127.0.0.1');
+  const silentEnd = smtpDialog(silent).end();
+  for (const port of [server.ports.submission!, server.ports.submissions!]) {
+    const s = await connect(port, '127.0.0.1');
+    s.write('EHLO client.example.test\r\n');
+    assert.deepEqual(await smtpDialog(s).end(), { text: '', closed: true });
+  }
+  assert.deepEqual(await silentEnd, { text: '', closed: true });
   assert.match(server.output(), /proxy-header-invalid/);
 });
 
