@@ -302,7 +302,11 @@ export class ImapSession {
         this.closeWith('* BYE Selected mailbox was deleted, have to disconnect\r\n');
         return;
       }
-      const ch = await this.mailboxes.changesSince(sel.id, sel.syncedModseq);
+      // Every change (append, flags, expunge) raises the mailbox's HIGHESTMODSEQ: unchanged, there
+      // is nothing to read (a NOOP poll then costs one lookup, as Dovecot's index check does).
+      const ch = info.highestModseq > sel.syncedModseq
+        ? await this.mailboxes.changesSince(sel.id, sel.syncedModseq)
+        : { changed: [], expunged: [], highestModseq: sel.syncedModseq };
       const expunged = new Set(ch.expunged);
       for (const u of ch.expunged) if (sel.has(u)) sel.pendingExpunges.add(u);
       const max = sel.maxUid();
