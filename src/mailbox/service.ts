@@ -198,6 +198,7 @@ class AccountMailboxes implements UserMailboxes {
   }
 
   // Blob ids are content hashes learnt from this account's own records; reading one needs no mailbox.
+  getParsedBlob(blobId: string): Promise<ParsedMessage | null> { return this.store.getParsedBlob(blobId); }
   readBlob(blobId: string, start?: number, end?: number): Promise<Buffer> { return this.store.readBlob(blobId, start, end); }
   streamBlob(blobId: string, start?: number, end?: number): NodeJS.ReadableStream { return this.store.streamBlob(blobId, start, end); }
 

@@ -52,6 +52,8 @@ export interface UserMailboxes {
   listUids(mailboxId: number): Promise<Uint32Array>;
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]>;
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null>;
+  /** By a record's blobId (content hash): what FETCH uses, no mailbox lookup. */
+  getParsedBlob(blobId: string): Promise<ParsedMessage | null>;
   readBlob(blobId: string, start?: number, end?: number): Promise<Buffer>;
   streamBlob(blobId: string, start?: number, end?: number): NodeJS.ReadableStream;
   storeFlags(mailboxId: number, uids: number[], op: FlagOp, flags: string[], unchangedSince?: number): Promise<StoreFlagsResult>;

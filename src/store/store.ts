@@ -194,6 +194,12 @@ export interface MailStore {
   /** Metadata for messages in the ranges, ascending by UID, in batches of at most batchSize. */
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]>;
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null>;
+  /**
+   * The parsed form of a message by its content hash (a record's blobId), or null when there is
+   * no such blob. Blobs never change, so stores keep recent ones in memory (parsed-cache.ts):
+   * FETCH, which has the records already, needs no further query. Shared: never mutate it.
+   */
+  getParsedBlob(blobId: string): Promise<ParsedMessage | null>;
   /** The raw bytes [start, end) of a blob, or all of them. */
   readBlob(blobId: string, start?: number, end?: number): Promise<Buffer>;
   /** A stream of the raw bytes [start, end): for large bodies (RETR, BODY[]). */

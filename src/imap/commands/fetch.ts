@@ -91,7 +91,7 @@ export const fetch: CommandDescriptor = {
       if (!hasBody) {
         let out = '';
         for (const r of batch) {
-          const parsed = parsedNeeded ? await session.mailboxes.getParsed(sel.id, r.uid) : null;
+          const parsed = parsedNeeded ? await session.mailboxes.getParsedBlob(r.blobId) : null;
           if (parsedNeeded && !parsed) continue;
           out += renderSimple(session, r, items, parsed, flagsChanged.has(r.uid) && !flagsItem);
         }
@@ -100,7 +100,7 @@ export const fetch: CommandDescriptor = {
         continue;
       }
       for (const r of batch) {
-        const parsed = parsedNeeded ? await session.mailboxes.getParsed(sel.id, r.uid) : null;
+        const parsed = parsedNeeded ? await session.mailboxes.getParsedBlob(r.blobId) : null;
         if (parsedNeeded && !parsed) continue;
         await writeMessage(session, r, items, parsed, flagsChanged.has(r.uid) && !flagsItem);
         await session.drained();

@@ -118,7 +118,7 @@ export async function runSearch(session: ImapSession, key: SearchKey): Promise<A
       const seq = sel.seqOf(r.uid);
       if (!seq) continue;
       if (wantSent) {
-        const p = await session.mailboxes.getParsed(sel.id, r.uid);
+        const p = await session.mailboxes.getParsedBlob(r.blobId);
         c.sent.set(r.uid, p?.sentDate ? dayNumber(p.sentDate) : null);
       }
       if (matches(key, r, seq, c)) out.push({ uid: r.uid, seq, modseq: r.modseq });

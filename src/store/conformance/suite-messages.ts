@@ -42,6 +42,12 @@ export function registerMessageTests(use: Use, opts: ConformanceOptions): void {
       assert.deepEqual(parsed?.root, msg.parsed.root);
       assert.equal(parsed?.sentDate?.toISOString(), '1994-02-08T05:52:25.000Z');
       assert.equal(await store.getParsed(inbox.id, r.uid + 100), null);
+      const byBlob = await store.getParsedBlob(rec.blobId);
+      assert.deepEqual(byBlob?.envelope, msg.parsed.envelope);
+      assert.equal(byBlob?.sentDate?.toISOString(), '1994-02-08T05:52:25.000Z');
+      assert.deepEqual(await store.getParsedBlob(rec.blobId), byBlob, 'the same again (from the cache)');
+      assert.equal(await store.getParsedBlob('0'.repeat(64)), null);
+      assert.equal(await store.getParsedBlob('not a hash'), null);
       const info = await store.getMailboxById(inbox.id);
       assert.equal(info?.messages, 1);
       assert.equal(info?.unseen, 0);

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { MailError } from '../../core/errors.js';
 import { mapPgError } from './db.js';
 
-const HASH_RE = /^[0-9a-f]{64}$/;
+export const HASH_RE = /^[0-9a-f]{64}$/;
 /** Bytes per query when streaming. */
 export const STREAM_CHUNK = 256 * 1024;
 const INT4_MAX = 2147483647;

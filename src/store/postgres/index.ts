@@ -23,6 +23,7 @@ import * as mailboxes from './mailboxes.js';
 import * as messages from './messages.js';
 import { migrate } from './schema.js';
 import { searchText } from './search.js';
+import { ParsedCache } from '../parsed-cache.js';
 
 const DEFAULT_BATCH = 500;
 const MAX_UID = 0xffffffff;
@@ -37,6 +38,7 @@ export interface PostgresStoreOptions {
 }
 
 class PostgresStore implements MailStore {
+  private readonly parsedCache = new ParsedCache();
   readonly kind = 'postgres';
   private closed = false;
 
@@ -100,7 +102,8 @@ class PostgresStore implements MailStore {
     }
   }
 
-  getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.pool, mailboxId, uid)); }
+  getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.pool, this.parsedCache, mailboxId, uid)); }
+  getParsedBlob(blobId: string): Promise<ParsedMessage | null> { return this.run(() => messages.getParsedBlob(this.pool, this.parsedCache, blobId)); }
   readBlob(blobId: string, start?: number, end?: number): Promise<Buffer> { return this.run(() => readBlob(this.pool, blobId, start, end)); }
   streamBlob(blobId: string, start?: number, end?: number): NodeJS.ReadableStream {
     if (this.closed) {

@@ -15,6 +15,8 @@ import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
 import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
 import { transaction, type Queryable } from './db.js';
 import { insertSearchRow } from './search.js';
+import { HASH_RE } from './blobs.js';
+import { parseStoredParsed, type ParsedCache } from '../parsed-cache.js';
 
 const MAX_UID = 0xffffffff;
 
@@ -137,13 +139,23 @@ export async function fetchPage(q: Queryable, mailboxId: number, from: number, t
   return r.rows.map(toRecord);
 }
 
-export async function getParsed(q: Queryable, mailboxId: number, uid: number): Promise<ParsedMessage | null> {
+export async function getParsed(q: Queryable, cache: ParsedCache, mailboxId: number, uid: number): Promise<ParsedMessage | null> {
   if (!Number.isSafeInteger(uid) || uid <= 0 || uid > MAX_UID) return null;
-  const r = await q.query<{ parsed: string }>(
-    'SELECT b.parsed FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = $1 AND m.uid = $2', [mailboxId, uid]);
+  const r = await q.query<{ hash: string }>(
+    'SELECT b.hash FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = $1 AND m.uid = $2', [mailboxId, uid]);
+  return r.rows[0] ? getParsedBlob(q, cache, r.rows[0].hash) : null;
+}
+
+/** By content hash; recent ones from the process's cache (blobs never change). */
+export async function getParsedBlob(q: Queryable, cache: ParsedCache, hash: string): Promise<ParsedMessage | null> {
+  const hit = cache.get(hash);
+  if (hit) return hit;
+  if (!HASH_RE.test(hash)) return null;
+  const r = await q.query<{ parsed: string }>('SELECT parsed FROM blobs WHERE hash = $1', [hash]);
   if (!r.rows[0]) return null;
-  const p = JSON.parse(r.rows[0].parsed) as ParsedMessage & { sentDate: string | null };
-  return { ...p, sentDate: p.sentDate ? new Date(p.sentDate) : null };
+  const parsed = parseStoredParsed(r.rows[0].parsed);
+  cache.set(hash, parsed, r.rows[0].parsed.length);
+  return parsed;
 }
 
 async function rowsForUids(c: Queryable, mailboxId: number, uids: readonly number[]): Promise<RecordRow[]> {

@@ -174,6 +174,7 @@ class SqliteStore implements MailStore {
   }
 
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.ctx, mailboxId, uid)); }
+  getParsedBlob(blobId: string): Promise<ParsedMessage | null> { return this.run(() => messages.getParsedBlob(this.ctx, blobId)); }
   /** The inline bytes of a blob, or null when it lives in a file (or does not exist). */
   private inlineBlob(blobId: string): Buffer | null {
     if (this.closed) throw new MailError('UNAVAILABLE', 'the store is closed');

@@ -8,6 +8,7 @@ import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
 import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
 import type { CachedUids, Ctx } from './context.js';
+import { parseStoredParsed } from '../parsed-cache.js';
 import { queueSearchRow, queueSearchRowDeletion } from './search-queue.js';
 
 /** Messages up to this size live inside the database row; larger ones in blob files (README.md). */
@@ -163,26 +164,28 @@ export function fetchPage(ctx: Ctx, mailboxId: number, from: number, to: number,
   return rows.map((r) => toRecord(ctx, r));
 }
 
-/**
- * The indexer's record of a message. Blobs are immutable, so the parsed form is kept per blob row
- * (ctx.parsedCache, bounded by the JSON size): a mail client fetching the same headers again (or
- * the header FETCH right after SELECT) costs one index lookup, not a JSON.parse. Callers must not
- * mutate the returned object (none does: it is shared between them).
- */
+/** The indexer's record of the message with this UID (see getParsedBlob). */
 export function getParsed(ctx: Ctx, mailboxId: number, uid: number): ParsedMessage | null {
-  const blobRef = ctx.stmt('SELECT blob_ref FROM messages WHERE mailbox_id = ? AND uid = ?').pluck().get(mailboxId, uid) as number | undefined;
-  if (blobRef === undefined) return null;
-  const hit = ctx.parsedCache.get(blobRef);
-  if (hit) {
-    ctx.parsedCache.delete(blobRef); // most recently used last
-    ctx.parsedCache.set(blobRef, hit);
-    return hit.parsed;
-  }
-  const json = ctx.stmt('SELECT parsed FROM blobs WHERE id = ?').pluck().get(blobRef) as string | undefined;
+  const row = ctx.stmt('SELECT blob_hash, blob_ref FROM messages WHERE mailbox_id = ? AND uid = ?').get(mailboxId, uid) as
+    { blob_hash: string | null; blob_ref: number } | undefined;
+  if (!row) return null;
+  // A null hash: a row written by a pre-v4 process during an upgrade; resolve it through blob_ref.
+  const hash = row.blob_hash ?? (ctx.stmt('SELECT hash FROM blobs WHERE id = ?').pluck().get(row.blob_ref) as string | undefined);
+  return hash === undefined ? null : getParsedBlob(ctx, hash);
+}
+
+/**
+ * The indexer's record of a message by content hash. Blobs are immutable, so the parsed form is
+ * kept per process (ctx.parsedCache): a mail client fetching the same headers again (or the
+ * header FETCH right after SELECT) costs neither a query nor a JSON.parse.
+ */
+export function getParsedBlob(ctx: Ctx, hash: string): ParsedMessage | null {
+  const hit = ctx.parsedCache.get(hash);
+  if (hit) return hit;
+  const json = ctx.stmt('SELECT parsed FROM blobs WHERE hash = ?').pluck().get(hash) as string | undefined;
   if (json === undefined) return null;
-  const p = JSON.parse(json) as ParsedMessage & { sentDate: string | null };
-  const parsed: ParsedMessage = { ...p, sentDate: p.sentDate ? new Date(p.sentDate) : null };
-  ctx.cacheParsed(blobRef, parsed, json.length);
+  const parsed = parseStoredParsed(json);
+  ctx.parsedCache.set(hash, parsed, json.length);
   return parsed;
 }
 
