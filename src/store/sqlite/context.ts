@@ -35,11 +35,52 @@ export class Ctx {
 
   /** Runs fn in a read transaction: every query in it sees the same snapshot. */
   read<T>(fn: () => T): T {
-    return this.db.transaction(fn).deferred();
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (err) {
+      // Rare in WAL mode (a checkpoint resetting the log): nothing was written, so the store's
+      // run() may wait and read again, as for a busy write lock.
+      if (isBusy(err)) throw new WriteLockBusy();
+      throw err;
+    }
   }
 
-  /** Runs fn in a BEGIN IMMEDIATE transaction: writers in every process are serialised. */
+  /**
+   * Runs fn in a BEGIN IMMEDIATE transaction: writers in every process are serialised. When
+   * another process holds the write lock, this throws WriteLockBusy at once instead of sleeping
+   * in SQLite's busy handler (which would stop this process's event loop, and every session
+   * on it, for 1 to 100 ms at a time): the store's run() waits asynchronously and tries again.
+   * Inside another write it is a savepoint.
+   */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    try {
+      this.stmt('BEGIN IMMEDIATE').run();
+    } catch (err) {
+      if (isBusy(err)) throw new WriteLockBusy();
+      throw err;
+    }
+    try {
+      const result = fn();
+      this.stmt('COMMIT').run();
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.stmt('ROLLBACK').run();
+      throw err;
+    }
   }
+}
+
+/** Another process holds the write lock; nothing was done (see Ctx.write). */
+export class WriteLockBusy extends Error {
+  constructor() {
+    super('the store is busy (write lock held by another process)');
+    this.name = 'WriteLockBusy';
+  }
+}
+
+export function isBusy(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }

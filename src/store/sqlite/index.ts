@@ -16,12 +16,12 @@ import type {
 import * as accounts from './accounts.js';
 import * as appPasswords from './app-passwords.js';
 import { BlobFiles, hashBlob } from './blobs.js';
-import { Ctx } from './context.js';
+import { Ctx, WriteLockBusy } from './context.js';
 import { checkIntegrity } from './integrity.js';
 import * as locks from './locks.js';
 import * as mailboxes from './mailboxes.js';
 import * as messages from './messages.js';
-import { openDatabase } from './schema.js';
+import { BUSY_TIMEOUT_MS, openDatabase } from './schema.js';
 import { searchText } from './search.js';
 import { drainSearchQueue, indexSearchQueue, searchQueueEmpty } from './search-queue.js';
 
@@ -34,7 +34,7 @@ function mapError(err: unknown): MailError {
   if (err instanceof MailError) return err;
   const e = err as { code?: string; message?: string };
   const code = String(e.code ?? '');
-  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (err instanceof WriteLockBusy || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new MailError('UNAVAILABLE', 'the store is busy, try again', { cause: err });
   }
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return new MailError('UNAVAILABLE', 'the store is out of disk space', { cause: err });
@@ -45,7 +45,7 @@ function mapError(err: unknown): MailError {
   return new MailError('SERVERBUG', `store failure: ${e.message ?? String(err)}`, { cause: err });
 }
 
-/** How long queued search rows wait for company before they are written (search-queue.ts). */
+/** How long queued search rows (and a busy collection) wait before the maintenance timer (search-queue.ts). */
 const SEARCH_QUEUE_DELAY_MS = 50;
 const SEARCH_QUEUE_BATCH = 256;
 
@@ -53,6 +53,8 @@ class SqliteStore implements MailStore {
   readonly kind = 'sqlite';
   private closed = false;
   private searchTimer: NodeJS.Timeout | null = null;
+  /** A garbage collection failed (busy) and waits for the maintenance timer. */
+  private gcPending = false;
 
   constructor(private readonly ctx: Ctx, readonly changes: ChangeFeed) {
     // Work a process that stopped before draining its queue left behind.
@@ -68,20 +70,36 @@ class SqliteStore implements MailStore {
       this.searchTimer = null;
       if (this.closed) return;
       try {
+        if (this.gcPending) {
+          this.gcPending = false;
+          this.gc();
+        }
         if (indexSearchQueue(this.ctx, SEARCH_QUEUE_BATCH) === SEARCH_QUEUE_BATCH) this.scheduleSearchQueue(0);
-      } catch {
-        this.scheduleSearchQueue(1000); // busy or failing: retried; a search drains it anyway
+      } catch (err) {
+        // Busy: soon again; failing otherwise: later. A search drains the queue anyway.
+        this.scheduleSearchQueue(err instanceof WriteLockBusy ? SEARCH_QUEUE_DELAY_MS : 1000);
       }
     }, delayMs);
     this.searchTimer.unref();
   }
 
+  /**
+   * Runs one store operation. When another process holds the write lock (WriteLockBusy, thrown
+   * before anything was written), waits without blocking the event loop (next turn, then 1, 2,
+   * 4 … 16 ms) and runs the whole operation again, for up to BUSY_TIMEOUT_MS. Operations are
+   * written so that what they do before their write transaction can be done twice (blob files
+   * are named by their hash) and nothing after it can throw WriteLockBusy (gc() swallows it).
+   */
   private async run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) throw new MailError('UNAVAILABLE', 'the store is closed');
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapError(err);
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof WriteLockBusy) || this.closed || performance.now() > deadline) throw mapError(err);
+      }
+      await new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, Math.min(16, 2 ** (attempt - 1)))));
     }
   }
 
@@ -89,7 +107,10 @@ class SqliteStore implements MailStore {
   private gc(): void {
     try {
       if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get() && messages.collectGarbage(this.ctx) > 0) this.scheduleSearchQueue();
-    } catch { /* retried after the next expunge */ }
+    } catch {
+      this.gcPending = true; // retried by the maintenance timer (or after the next expunge)
+      this.scheduleSearchQueue();
+    }
   }
 
   createAccount(address: string, passwordHash: string | null): Promise<Account> {
@@ -242,6 +263,7 @@ class SqliteStore implements MailStore {
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.searchTimer = null;
     try {
+      this.ctx.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // no event loop to keep free any more
       drainSearchQueue(this.ctx);
     } catch { /* left queued: the next process to open the store writes them */ }
     this.ctx.db.close();

@@ -157,6 +157,8 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    // From here on a busy write lock is waited for asynchronously (Ctx.write, the store's run()).
+    db.pragma('busy_timeout = 0');
     return db;
   } catch (err) {
     db.close();
