@@ -312,6 +312,11 @@ export function changesSince(ctx: Ctx, mailboxId: number, modseq: number): Chang
 }
 
 export function claimRecent(ctx: Ctx, mailboxId: number): number {
+  // Nothing arrived since the last claim (every SELECT of a quiet mailbox): no write transaction.
+  // Safe without the lock: a caller marks recent only UIDs it already knows, all below uid_next.
+  const peek = ctx.stmt('SELECT first_recent_uid, uid_next FROM mailboxes WHERE id = ?').get(mailboxId) as { first_recent_uid: number; uid_next: number } | undefined;
+  if (!peek) throw new MailError('NONEXISTENT', 'no such mailbox');
+  if (peek.first_recent_uid >= peek.uid_next) return peek.first_recent_uid;
   return ctx.write(() => {
     const r = ctx.stmt('SELECT first_recent_uid, uid_next FROM mailboxes WHERE id = ?').get(mailboxId) as { first_recent_uid: number; uid_next: number } | undefined;
     if (!r) throw new MailError('NONEXISTENT', 'no such mailbox');
