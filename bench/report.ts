@@ -88,6 +88,17 @@ export function markdown(rep: Report): string {
     lines.push('', '## Notes', '');
     for (const e of notes) lines.push(`- **${e.name}**: ${e.note}`);
   }
+  const scaling = (rep.extra as { scaling?: Record<string, { workers?: number; taskset?: string; loginsPerSecond?: number; imapMixed50CommandsPerSecond?: number; login?: number; imapMixed50?: number }> } | undefined)?.scaling;
+  if (scaling && Object.keys(scaling).length) {
+    lines.push('', '## Scaling: Portcullis on 1 core and on every core (`--scaling`)', '',
+      'Server and load generator confined to the cores measured (taskset), one worker per core.', '',
+      '| cores | workers | logins/s | imap-mixed-50 commands/s |', '|---|---:|---:|---:|');
+    for (const [label, v] of Object.entries(scaling)) {
+      if (label === 'ratio') continue;
+      lines.push(`| ${label} (${v.taskset ?? ''}) | ${v.workers ?? ''} | ${fmt(v.loginsPerSecond ?? null)} | ${fmt(v.imapMixed50CommandsPerSecond ?? null)} |`);
+    }
+    if (scaling.ratio) lines.push(`| **ratio** (target ≥ 1.8) | | ${fmt(scaling.ratio.login ?? null)} | ${fmt(scaling.ratio.imapMixed50 ?? null)} |`);
+  }
   lines.push('', `![chart](${rep.mode === 'quick' ? 'quick' : 'latest'}.svg)`, '', 'Profiles, fixes and what would close each miss: [profile.md](profile.md).', '');
   return lines.join('\n');
 }

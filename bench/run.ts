@@ -5,6 +5,7 @@
  * loopback, runs every workload against each in turn (alternating which goes first), repeated,
  * and writes bench/results/latest.{json,md,svg} (or DIR). --quick is a ~30 s smoke run.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release, platform, availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -123,20 +124,31 @@ async function main(): Promise<void> {
     }
 
     // Issue 11 item 1: Portcullis throughput on 2 cores vs 1 (taskset), login and imap-mixed-50.
+    // The whole test is confined to the cores measured: the server (taskset at start) and this
+    // load generator (its own affinity changed with taskset -a -p), so that on 1 core the client
+    // does not get a free core of its own that it has to share on 2.
     const scaling: Record<string, unknown> = {};
     if (values.scaling) {
       await portcullis.stop();
       targets.splice(targets.indexOf(portcullis), 1);
-      for (const [label, w, cpusArg] of [['1 core', 1, '0'], [`${workers} cores`, workers, undefined]] as const) {
-        const p = await startPortcullis(pDir, w, { taskset: cpusArg });
+      const all = Array.from({ length: availableParallelism() }, (_, i) => i).join(',');
+      for (const [label, w, cpus] of [['1 core', 1, '0'], [`${workers} cores`, workers, all]] as const) {
+        pinSelf(cpus);
+        const p = await startPortcullis(pDir, w, { taskset: cpus });
         targets.push(p);
+        await W.loginWorkload(wt(p), spec, { clients: 16, ms: ms / 4, seed: 90 }); // warm-up
         const l = await W.loginWorkload(wt(p), spec, { clients: 16, ms, seed: 91 });
+        await W.imapMixedWorkload(wt(p), spec, { clients: 50, ms: ms / 4, seed: 93 }); // warm-up
         const m = await W.imapMixedWorkload(wt(p), spec, { clients: 50, ms, seed: 92 });
-        scaling[label] = { workers: w, taskset: cpusArg ?? 'all', loginsPerSecond: l.value, imapMixed50CommandsPerSecond: m.value };
+        scaling[label] = { workers: w, taskset: cpus, loginsPerSecond: l.value, imapMixed50CommandsPerSecond: m.value };
         log(`  scaling ${label}: ${l.value} logins/s, ${m.value} commands/s`);
         await p.stop();
         targets.splice(targets.indexOf(p), 1);
       }
+      pinSelf(all);
+      const [one, many] = Object.values(scaling) as Array<{ loginsPerSecond: number; imapMixed50CommandsPerSecond: number }>;
+      scaling.ratio = { login: round2(many!.loginsPerSecond / one!.loginsPerSecond), imapMixed50: round2(many!.imapMixed50CommandsPerSecond / one!.imapMixed50CommandsPerSecond) };
+      log(`  scaling ratio: ${JSON.stringify(scaling.ratio)} (target ≥ 1.8)`);
     }
 
     const entries: Entry[] = [...runs.entries()].map(([name, e]) => {
@@ -181,3 +193,13 @@ main().catch((err) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });
+
+/** Moves this process (every thread) to the given CPUs; the load generator runs where the server does. */
+function pinSelf(cpus: string): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} failed: ${r.stderr || r.error?.message}`);
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
