@@ -192,6 +192,11 @@ class AccountMailboxes implements UserMailboxes {
     yield* this.store.fetchRecords(mailboxId, ranges, batchSize);
   }
 
+  async *fetchFlags(mailboxId: number, ranges: Array<{ from: number; to: number }>, batchSize?: number) {
+    await this.ownId(mailboxId);
+    yield* this.store.fetchFlags(mailboxId, ranges, batchSize);
+  }
+
   async getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> {
     await this.ownId(mailboxId);
     return this.store.getParsed(mailboxId, uid);

@@ -5,7 +5,7 @@
  * change events. A protocol session gets a UserMailboxes handle only after login.
  */
 import type {
-  Account, AppendResult, Changes, CopyResult, FlagOp, MailboxInfo, MessageRecord, SpecialUse,
+  Account, AppendResult, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MessageRecord, SpecialUse,
   StoreFlagsResult, TextField, UidRange, ChangeEvent,
 } from '../store/store.js';
 import type { ParsedMessage } from '../message/types.js';
@@ -51,6 +51,7 @@ export interface UserMailboxes {
   append(mailbox: string, raw: Buffer, options?: { flags?: string[]; internalDate?: Date }): Promise<AppendResult>;
   listUids(mailboxId: number): Promise<Uint32Array>;
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]>;
+  fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]>;
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null>;
   /** By a record's blobId (content hash): what FETCH uses, no mailbox lookup. */
   getParsedBlob(blobId: string): Promise<ParsedMessage | null>;

@@ -79,6 +79,9 @@ export interface MessageRecord {
   blobId: string;
 }
 
+/** What a FETCH of FLAGS, UID and MODSEQ alone needs (fetchFlags): no content hash, date or size. */
+export type FlagRecord = Pick<MessageRecord, 'uid' | 'modseq' | 'flags'>;
+
 export interface AppendInput {
   raw: Buffer;
   parsed: ParsedMessage;
@@ -193,6 +196,11 @@ export interface MailStore {
   listUids(mailboxId: number): Promise<Uint32Array>;
   /** Metadata for messages in the ranges, ascending by UID, in batches of at most batchSize. */
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]>;
+  /**
+   * Like fetchRecords with only UID, MODSEQ and flags: a mail client's flag resync
+   * (`UID FETCH 1:* (FLAGS)`) over a big mailbox reads and builds much less per message.
+   */
+  fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]>;
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null>;
   /**
    * The parsed form of a message by its content hash (a record's blobId), or null when there is

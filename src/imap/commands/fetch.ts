@@ -11,16 +11,22 @@ import { encodeBodyStructure, encodeEnvelope, flagList } from '../protocol/encod
 import { formatDateTime } from '../protocol/dates.js';
 import { resolveSection, filterHeaderFields } from '../protocol/sections.js';
 import { formatSequenceSet, inRanges, resolveStar } from '../protocol/seqset.js';
-import type { MessageRecord } from '../../store/store.js';
+import type { FlagRecord, MessageRecord } from '../../store/store.js';
 import type { ParsedMessage } from '../../message/types.js';
 import type { ImapSession } from '../session.js';
 import { ok, type CommandDescriptor } from './types.js';
 import { resolveRanges } from './resolve.js';
 import { isDownloadSection } from '../../mailbox/read-receipts.js';
 
+/** A full record, or a flag record when the FETCH needs nothing else. */
+type FetchRecord = MessageRecord | FlagRecord;
+
 /** Bodies larger than this are streamed from the blob store instead of read whole. */
 const STREAM_ABOVE = 256 * 1024;
 const BATCH = 200;
+/** Items a flag-only FETCH may ask for (served by fetchFlags), and its batch size. */
+const FLAG_ONLY_ITEMS = new Set(['UID', 'FLAGS', 'MODSEQ']);
+const FLAG_BATCH = 1000;
 
 function needsParsed(items: FetchItem[]): boolean {
   return items.some((i) => (i.kind === 'simple' ? ['ENVELOPE', 'BODY', 'BODYSTRUCTURE'].includes(i.name) : i.section.path.length > 0 || i.section.spec !== ''));
@@ -69,6 +75,19 @@ export const fetch: CommandDescriptor = {
     const parsedNeeded = needsParsed(items);
     const setSeen = !sel.readOnly && items.some((i) => i.kind === 'body' && !i.peek);
     const hasBody = items.some((i) => i.kind === 'body');
+    if (!setSeen && items.every((i) => i.kind === 'simple' && FLAG_ONLY_ITEMS.has(i.name))) {
+      // A flag resync (UID FETCH 1:* (FLAGS)): records without hash, date or size, bigger batches.
+      for await (const records of session.mailboxes.fetchFlags(sel.id, ranges, FLAG_BATCH)) {
+        let out = '';
+        for (const r of records) {
+          if (sel.seqOf(r.uid) === 0 || (changedSince !== null && r.modseq <= changedSince)) continue;
+          out += renderSimple(session, r, items, null, false);
+        }
+        if (out) session.write(out);
+        await session.drained();
+      }
+      return ok('FETCH completed');
+    }
     for await (const records of session.mailboxes.fetchRecords(sel.id, ranges, BATCH)) {
       let batch = records.filter((r) => sel.seqOf(r.uid) > 0);
       if (changedSince !== null) batch = batch.filter((r) => r.modseq > changedSince!);
@@ -111,7 +130,7 @@ export const fetch: CommandDescriptor = {
 };
 
 /** One whole FETCH response line for items without body sections. */
-function renderSimple(session: ImapSession, r: MessageRecord, items: FetchItem[], parsed: ParsedMessage | null, addFlags: boolean): string {
+function renderSimple(session: ImapSession, r: FetchRecord, items: FetchItem[], parsed: ParsedMessage | null, addFlags: boolean): string {
   const sel = session.selected!;
   let text = `* ${sel.seqOf(r.uid)} FETCH (`;
   let first = true;
@@ -126,17 +145,20 @@ function renderSimple(session: ImapSession, r: MessageRecord, items: FetchItem[]
   return text + ')\r\n';
 }
 
-function flagsItem(sel: NonNullable<ImapSession['selected']>, r: MessageRecord): string {
+function flagsItem(sel: NonNullable<ImapSession['selected']>, r: FlagRecord): string {
   return `FLAGS ${flagList(sel.isRecent(r.uid) ? [...r.flags, '\\Recent'] : r.flags)}`;
 }
 
-/** The text of one non-body data item, or null for a name this command does not render. */
-function simpleItem(sel: NonNullable<ImapSession['selected']>, r: MessageRecord, name: string, parsed: ParsedMessage | null): string | null {
+/**
+ * The text of one non-body data item, or null for a name this command does not render. A flag
+ * record (fetchFlags) is only ever asked for UID, FLAGS and MODSEQ (FLAG_ONLY_ITEMS).
+ */
+function simpleItem(sel: NonNullable<ImapSession['selected']>, r: FetchRecord, name: string, parsed: ParsedMessage | null): string | null {
   switch (name) {
     case 'UID': return `UID ${r.uid}`;
     case 'FLAGS': return flagsItem(sel, r);
-    case 'INTERNALDATE': return `INTERNALDATE "${formatDateTime(r.internalDate)}"`;
-    case 'RFC822.SIZE': return `RFC822.SIZE ${r.size}`;
+    case 'INTERNALDATE': return `INTERNALDATE "${formatDateTime((r as MessageRecord).internalDate)}"`;
+    case 'RFC822.SIZE': return `RFC822.SIZE ${(r as MessageRecord).size}`;
     case 'MODSEQ': return `MODSEQ (${r.modseq})`;
     case 'ENVELOPE': return `ENVELOPE ${encodeEnvelope(parsed!.envelope)}`;
     case 'BODY': return `BODY ${encodeBodyStructure(parsed!.root, false)}`;

@@ -217,6 +217,24 @@ export function registerMessageTests(use: Use, opts: ConformanceOptions): void {
       assert.deepEqual(await collect(store.fetchRecords(inbox.id, [])), []);
     });
 
+    test('fetchFlags pages UID, MODSEQ and flags exactly as fetchRecords has them', async (t) => {
+      const store = await use(t);
+      const a = await newAccount(store);
+      const inbox = await inboxOf(store, a.id);
+      for (let i = 0; i < 12; i++) await store.append(inbox.id, input({}, { flags: i % 3 === 0 ? ['\\Seen', 'Work'] : [] }));
+      await store.storeFlags(inbox.id, [2, 5], 'add', ['\\Flagged']);
+      await store.storeFlags(inbox.id, [7], 'add', ['\\Deleted']);
+      await store.expunge(inbox.id);
+      const full = (await collect(store.fetchRecords(inbox.id, [{ from: 1, to: Infinity }]))).flat();
+      const batches = await collect(store.fetchFlags(inbox.id, [{ from: 1, to: Infinity }], 5));
+      assert.deepEqual(batches.map((b) => b.length), [5, 5, 1]);
+      assert.deepEqual(batches.flat(), full.map((r) => ({ uid: r.uid, modseq: r.modseq, flags: r.flags })));
+      assert.deepEqual(batches.flat().find((r) => r.uid === 5)?.flags, ['\\Flagged']);
+      const some = (await collect(store.fetchFlags(inbox.id, [{ from: 10, to: Infinity }, { from: 1, to: 2 }], 2))).flat();
+      assert.deepEqual(some.map((r) => r.uid), [1, 2, 10, 11, 12]);
+      assert.deepEqual(await collect(store.fetchFlags(inbox.id, [{ from: 100, to: Infinity }])), []);
+    });
+
     test('blob ranges and streams return exactly the bytes asked for', async (t) => {
       const store = await use(t);
       const a = await newAccount(store);

@@ -9,8 +9,8 @@ import type pg from 'pg';
 import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { PgNotifyChangeFeed } from '../feed/pg-notify.js';
-import { mergeRanges } from '../names.js';
-import type {
+import { uidPages } from '../pages.js';
+import type { FlagRecord,
   Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
@@ -25,8 +25,6 @@ import { migrate } from './schema.js';
 import { searchText } from './search.js';
 import { ParsedCache } from '../parsed-cache.js';
 
-const DEFAULT_BATCH = 500;
-const MAX_UID = 0xffffffff;
 
 export interface PostgresStoreOptions {
   /** The change feed; default: a PgNotifyChangeFeed on the same database, closed with the store. */
@@ -86,20 +84,11 @@ class PostgresStore implements MailStore {
   }
   listUids(mailboxId: number): Promise<Uint32Array> { return this.run(() => messages.listUids(this.pool, mailboxId)); }
 
-  async *fetchRecords(mailboxId: number, ranges: UidRange[], batchSize = DEFAULT_BATCH): AsyncIterable<MessageRecord[]> {
-    const size = Math.max(1, Math.min(Math.floor(batchSize) || DEFAULT_BATCH, 10_000));
-    for (const r of mergeRanges(ranges)) {
-      let from = r.from;
-      const to = Number.isFinite(r.to) ? Math.min(r.to, MAX_UID) : MAX_UID;
-      while (from <= to) {
-        // Keyset pagination: one short query per batch, no cursor held while the consumer awaits.
-        const page = await this.run(() => messages.fetchPage(this.pool, mailboxId, from, to, size));
-        if (page.length === 0) break;
-        yield page;
-        if (page.length < size) break;
-        from = page[page.length - 1]!.uid + 1;
-      }
-    }
+  fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]> {
+    return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchPage(this.pool, mailboxId, from, to, limit)));
+  }
+  fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]> {
+    return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchFlagPage(this.pool, mailboxId, from, to, limit)));
   }
 
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.pool, this.parsedCache, mailboxId, uid)); }

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
-import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
+import type { AppendResult, Changes, CopyResult, FlagOp, FlagRecord, MessageRecord, StoreFlagsResult } from '../store.js';
 import { transaction, type Queryable } from './db.js';
 import { insertSearchRow } from './search.js';
 import { HASH_RE } from './blobs.js';
@@ -137,6 +137,13 @@ export async function fetchPage(q: Queryable, mailboxId: number, from: number, t
   const r = await q.query<RecordRow>(`${RECORD_SELECT} WHERE m.mailbox_id = $1 AND m.uid >= $2 AND m.uid <= $3 ORDER BY m.uid LIMIT $4`,
     [mailboxId, from, to, limit]);
   return r.rows.map(toRecord);
+}
+
+/** One page of flag records with from <= uid <= to, ascending: no hash, date or size. */
+export async function fetchFlagPage(q: Queryable, mailboxId: number, from: number, to: number, limit: number): Promise<FlagRecord[]> {
+  const r = await q.query<FlagRecord>('SELECT uid, modseq, flags FROM messages WHERE mailbox_id = $1 AND uid >= $2 AND uid <= $3 ORDER BY uid LIMIT $4',
+    [mailboxId, from, to, limit]);
+  return r.rows.map((x) => ({ uid: x.uid, modseq: x.modseq, flags: x.flags }));
 }
 
 export async function getParsed(q: Queryable, cache: ParsedCache, mailboxId: number, uid: number): Promise<ParsedMessage | null> {

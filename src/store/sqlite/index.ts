@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { LocalChangeFeed } from '../local-feed.js';
-import { mergeRanges } from '../names.js';
-import type {
+import { uidPages } from '../pages.js';
+import type { FlagRecord,
   Account, AppPasswordRecord, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
@@ -26,8 +26,6 @@ import { searchText } from './search.js';
 import { drainSearchQueue, indexSearchQueue, searchQueueEmpty } from './search-queue.js';
 
 export const DB_FILE = 'mail.sqlite';
-const DEFAULT_BATCH = 500;
-const MAX_UID = 0xffffffff;
 
 /** Maps driver errors to MailError codes. */
 function mapError(err: unknown): MailError {
@@ -178,20 +176,11 @@ class SqliteStore implements MailStore {
   }
   listUids(mailboxId: number): Promise<Uint32Array> { return this.run(() => messages.listUids(this.ctx, mailboxId)); }
 
-  async *fetchRecords(mailboxId: number, ranges: UidRange[], batchSize = DEFAULT_BATCH): AsyncIterable<MessageRecord[]> {
-    const size = Math.max(1, Math.min(Math.floor(batchSize) || DEFAULT_BATCH, 10_000));
-    for (const r of mergeRanges(ranges)) {
-      let from = r.from;
-      const to = Number.isFinite(r.to) ? r.to : MAX_UID;
-      while (from <= to) {
-        // One short query per batch: no cursor stays open while the consumer awaits.
-        const page = await this.run(() => messages.fetchPage(this.ctx, mailboxId, from, to, size));
-        if (page.length === 0) break;
-        yield page;
-        if (page.length < size) break;
-        from = page[page.length - 1]!.uid + 1;
-      }
-    }
+  fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]> {
+    return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchPage(this.ctx, mailboxId, from, to, limit)));
+  }
+  fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]> {
+    return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchFlagPage(this.ctx, mailboxId, from, to, limit)));
   }
 
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.ctx, mailboxId, uid)); }

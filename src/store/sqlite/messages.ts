@@ -6,7 +6,7 @@
 import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
-import type { AppendResult, Changes, CopyResult, FlagOp, MessageRecord, StoreFlagsResult } from '../store.js';
+import type { AppendResult, Changes, CopyResult, FlagOp, FlagRecord, MessageRecord, StoreFlagsResult } from '../store.js';
 import type { CachedUids, Ctx } from './context.js';
 import { parseStoredParsed } from '../parsed-cache.js';
 import { queueSearchRow, queueSearchRowDeletion } from './search-queue.js';
@@ -162,6 +162,13 @@ export function fetchPage(ctx: Ctx, mailboxId: number, from: number, to: number,
   const rows = ctx.stmt(`${RECORD_SELECT} WHERE m.mailbox_id = ? AND m.uid >= ? AND m.uid <= ? ORDER BY m.uid LIMIT ?`)
     .all(mailboxId, from, to, limit) as RecordRow[];
   return rows.map((r) => toRecord(ctx, r));
+}
+
+/** One page of flag records with from <= uid <= to, ascending: three columns, no hash or date to build. */
+export function fetchFlagPage(ctx: Ctx, mailboxId: number, from: number, to: number, limit: number): FlagRecord[] {
+  const rows = ctx.stmt('SELECT uid, modseq, flags FROM messages WHERE mailbox_id = ? AND uid >= ? AND uid <= ? ORDER BY uid LIMIT ?')
+    .all(mailboxId, from, to, limit) as Array<{ uid: number; modseq: number; flags: string }>;
+  return rows.map((r) => ({ uid: r.uid, modseq: r.modseq, flags: parseFlags(r.flags) }));
 }
 
 /** The indexer's record of the message with this UID (see getParsedBlob). */
