@@ -198,7 +198,8 @@ export interface MailStore {
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]>;
   /**
    * Like fetchRecords with only UID, MODSEQ and flags: a mail client's flag resync
-   * (`UID FETCH 1:* (FLAGS)`) over a big mailbox reads and builds much less per message.
+   * (`UID FETCH 1:* (FLAGS)`) over a big mailbox reads and builds much less per message. The
+   * flag arrays may be shared between records (and frozen): copy one to change it.
    */
   fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]>;
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null>;
