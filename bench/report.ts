@@ -22,6 +22,8 @@ export interface Entry {
   target?: string;
   met?: boolean | null;
   note?: string;
+  /** imap-mixed: p99 latency (ms), medians over the runs. */
+  p99?: { portcullis: number | null; dovecot: number | null };
 }
 
 export interface Report {

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
 
     const entries: Entry[] = [...runs.entries()].map(([name, e]) => {
       const entry = finishEntry({ name, metric: e.metric, unit: e.unit, higherIsBetter: e.higherIsBetter, runs: { portcullis: e.p, dovecot: e.d } });
-      return withTarget(entry);
+      return withTarget(withNote(entry, e.detail));
     });
     const rep: Report = {
       generatedAt: new Date().toISOString(),
@@ -175,11 +175,31 @@ async function main(): Promise<void> {
   }
 }
 
+/** The median of a detail field over the runs of one server (null when absent). */
+function medianOf(details: unknown[] | undefined, pick: (d: Record<string, unknown>) => unknown): number | null {
+  const xs = (details ?? []).map((d) => pick(d as Record<string, unknown>)).filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  return xs.length ? xs[Math.floor(xs.length / 2)]! : null;
+}
+
+/** What the table alone would not say: p99 latencies of imap-mixed, idle-memory's average. */
+function withNote(e: Entry, detail: Record<string, unknown[]>): Entry {
+  if (e.name.startsWith('imap-mixed')) {
+    const p99 = (t: string): number | null => medianOf(detail[t], (d) => (d.latency as { p99?: number } | undefined)?.p99);
+    const [p, d] = [p99('portcullis'), p99('dovecot')];
+    return { ...e, p99: { portcullis: p, dovecot: d }, note: `p99 latency ${p ?? '–'} ms (Dovecot ${d ?? '–'} ms), medians over the runs` };
+  }
+  if (e.name === 'idle-memory') {
+    const avg = (t: string): number | null => medianOf(detail[t], (d) => d.averageKiBPerConnection);
+    return { ...e, note: `the value is the slope between N/5 and N connections (what each further connection costs); the average from the idle server is ${avg('portcullis') ?? '–'} KiB (Dovecot ${avg('dovecot') ?? '–'} KiB)` };
+  }
+  return e;
+}
+
 /** Issue 11's targets. */
 function withTarget(e: Entry): Entry {
   const targets: Record<string, [string, (e: Entry) => boolean | null]> = {
     login: ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
-    'imap-mixed-50': ['≥ 1.0× cmd/s, p99 ≤ Dovecot', (x) => (x.ratio === null ? null : x.ratio >= 1)],
+    'imap-mixed-50': ['≥ 1.0× cmd/s, p99 ≤ Dovecot', (x) => (x.ratio === null || !x.p99 || x.p99.portcullis === null || x.p99.dovecot === null ? null : x.ratio >= 1 && x.p99.portcullis <= x.p99.dovecot)],
     'pop3-download': ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
     deliver: ['≥ 1.0×', (x) => (x.ratio === null ? null : x.ratio >= 1)],
     'idle-memory': ['≤ 20 KiB/conn', (x) => (x.portcullis === null ? null : x.portcullis <= 20)],
