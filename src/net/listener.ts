@@ -123,9 +123,8 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
     );
   };
 
-  const trusted = liveNetworkList(opts.trustedProxies ?? (() => []));
+  const trusted = liveNetworkList(opts.trustedProxies ?? (() => []), (ignored) => log.warn('trusted-proxies-invalid', { ignored }));
   const proxyHeaderTimeoutMs = opts.proxyHeaderTimeoutMs ?? DEFAULT_PROXY_HEADER_TIMEOUT_MS;
-  let reportedInvalid = '';
 
   const accept = (raw: net.Socket, spec: ListenerSpec, info: ListenerAddress): void => {
     raw.on('error', () => {}); // errors before hand-over only end this socket
@@ -138,10 +137,6 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
       return;
     }
     const proxies = trusted();
-    if (proxies.invalid.length && proxies.invalid.join(',') !== reportedInvalid) {
-      reportedInvalid = proxies.invalid.join(',');
-      log.warn('trusted-proxies-invalid', { ignored: proxies.invalid });
-    }
     if (!proxies.contains(peer)) {
       admit(raw, spec, info, { address: peer, port: raw.remotePort ?? 0 }, false);
       return;

@@ -48,8 +48,11 @@ export function networkList(entries: readonly string[]): NetworkList {
   };
 }
 
-/** networkList() for a setting read live: rebuilt only when the entries change. */
-export function liveNetworkList(read: () => readonly string[]): () => NetworkList {
+/**
+ * networkList() for a setting read live: rebuilt only when the entries change; `onInvalid` hears
+ * of unparsable entries once per change (listeners log them as ignored).
+ */
+export function liveNetworkList(read: () => readonly string[], onInvalid?: (invalid: string[]) => void): () => NetworkList {
   let key: string | null = null;
   let current: NetworkList = networkList([]);
   return () => {
@@ -63,6 +66,7 @@ export function liveNetworkList(read: () => readonly string[]): () => NetworkLis
     if (k !== key) {
       key = k;
       current = networkList(entries);
+      if (current.invalid.length) onInvalid?.(current.invalid);
     }
     return current;
   };

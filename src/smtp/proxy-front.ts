@@ -48,8 +48,7 @@ export function installProxyFront(server: PortcullisSmtpServer, opts: ProxyFront
   const log = opts.logger;
   const headerTimeoutMs = opts.proxyHeaderTimeoutMs ?? DEFAULT_PROXY_HEADER_TIMEOUT_MS;
   const firstInputTimeoutMs = opts.firstInputTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  const trusted = liveNetworkList(opts.trustedProxies);
-  let reportedInvalid = '';
+  const trusted = liveNetworkList(opts.trustedProxies, (ignored) => log.warn('trusted-proxies-invalid', { ignored }));
 
   // The library's own accept path (its pre-session guard, implicit-TLS handshake, connect()).
   const library = server.server.listeners('connection') as ConnectionListener[];
@@ -122,10 +121,6 @@ export function installProxyFront(server: PortcullisSmtpServer, opts: ProxyFront
         return;
       }
       const proxies = trusted();
-      if (proxies.invalid.length && proxies.invalid.join(',') !== reportedInvalid) {
-        reportedInvalid = proxies.invalid.join(',');
-        log.warn('trusted-proxies-invalid', { ignored: proxies.invalid });
-      }
       if (proxies.contains(peer)) proxied(raw, peer);
       else untrusted(raw, peer);
     } catch (err) {
