@@ -308,7 +308,6 @@ export function saveConfig(dataDir: string, cfg: ConfigFile, report: MigrationRe
   for (const step of steps) report(migrationLine(step));
 }
 
-/** The effective value of every setting of a section: stored value or default. */
 /**
  * Effective settings are asked for on every command, login and log line, and computing them
  * (camel-casing every key, validating every stored value) cost ≈ 6 % of a busy IMAP server's
@@ -328,6 +327,7 @@ export function memoSettings<T extends object>(owner: object, kind: string, stam
   return value;
 }
 
+/** The effective value of every setting of a section: stored value or default. */
 export function effectiveSection(cfg: ConfigFile, section: SectionName): Record<string, unknown> {
   return memoSettings(cfg, section, JSON.stringify(cfg[section]), () => computeEffectiveSection(cfg, section));
 }

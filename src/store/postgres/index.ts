@@ -10,8 +10,8 @@ import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { PgNotifyChangeFeed } from '../feed/pg-notify.js';
 import { uidPages } from '../pages.js';
-import type { FlagRecord,
-  Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
+import type {
+  Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
 import * as accounts from './accounts.js';

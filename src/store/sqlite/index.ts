@@ -9,8 +9,8 @@ import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { LocalChangeFeed } from '../local-feed.js';
 import { uidPages } from '../pages.js';
-import type { FlagRecord,
-  Account, AppPasswordRecord, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, MailboxInfo, MailStore, MessageRecord,
+import type {
+  Account, AppPasswordRecord, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
 import * as accounts from './accounts.js';
