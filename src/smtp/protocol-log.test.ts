@@ -3,17 +3,15 @@
 // MAIL, RCPT, DATA, QUIT), with every credential masked and the message body never logged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../core/log.js';
 import type { RunningService } from '../net/listener.js';
 import { formatRow } from '../observe/protocol-log.js';
 import type { ProtocolLog, ProtocolLogRow } from '../observe/types.js';
 import { IMAP_SETTINGS } from '../config/schema.js';
 import { SMTP_SETTINGS } from '../config/schema-smtp.js';
-import { openOutboundQueue, type OutboundQueue } from './queue.js';
+import type { OutboundQueue } from './queue.js';
 import { replyContext, smtpRequest } from './protocol-log.js';
 import { testSmtpSettings, type SmtpSettings } from './settings.js';
-import { startSubmission } from './submission.js';
-import { RawSmtpClient, b64, makeEnv, waitFor, type Env } from './testkit.js';
+import { RawSmtpClient, startTestSubmission, b64, makeEnv, waitFor, type Env } from './testkit.js';
 
 const ALICE = 'alice@example.test';
 const BOB = 'bob@example.test';
@@ -73,12 +71,7 @@ function liveSessionTests(): void {
       sslBindings: [{ host: '127.0.0.1', port: 0 }],
       unencryptedOrTlsBindings: [{ host: '127.0.0.1', port: 0 }],
     });
-    queue = openOutboundQueue({ dataDir: env.dir, settings: () => settings, mailboxes: env.mailboxes, logger: silentLogger });
-    svc = await startSubmission({ settings: () => settings, tls: env.tls, auth: env.auth, mailboxes: env.mailboxes, queue, logger: silentLogger, accounts: env.store, protocolLog: memoryLog });
-    for (const a of svc.listeners.addresses()) {
-      if (a.kind === 'implicit') port465 = a.port;
-      else port587 = a.port;
-    }
+    ({ svc, queue, port465, port587 } = await startTestSubmission(env, () => settings, { protocolLog: memoryLog }));
   });
 
   after(async () => {

@@ -7,13 +7,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { silentLogger } from '../core/log.js';
 import type { RunningService } from '../net/listener.js';
 import { PROXY_V2_SIGNATURE, ipv6Bytes } from '../net/proxy-protocol.js';
-import { openOutboundQueue, type OutboundQueue } from './queue.js';
+import type { OutboundQueue } from './queue.js';
 import { testSmtpSettings, type SmtpSettings } from './settings.js';
-import { startSubmission } from './submission.js';
-import { RawSmtpClient, b64, makeEnv, messagesIn, withPrefixOnFirstWrite, type Env } from './testkit.js';
+import { RawSmtpClient, startTestSubmission, b64, makeEnv, messagesIn, withPrefixOnFirstWrite, type Env } from './testkit.js';
 
 const ALICE = 'alice@example.test';
 let env: Env;
@@ -31,15 +29,7 @@ before(async () => {
     unencryptedOrTlsBindings: [{ host: '127.0.0.1', port: 0 }],
     maxConnectionFromSingleIp: 1,
   });
-  queue = openOutboundQueue({ dataDir: env.dir, settings: () => settings, mailboxes: env.mailboxes, logger: silentLogger });
-  svc = await startSubmission({
-    settings: () => settings, tls: env.tls, auth: env.auth, mailboxes: env.mailboxes, queue, logger: silentLogger, accounts: env.store,
-    trustedProxies: () => trustedProxies, proxyHeaderTimeoutMs: 300,
-  });
-  for (const a of svc.listeners.addresses()) {
-    if (a.kind === 'implicit') port465 = a.port;
-    else port587 = a.port;
-  }
+  ({ svc, queue, port465, port587 } = await startTestSubmission(env, () => settings, { trustedProxies: () => trustedProxies, proxyHeaderTimeoutMs: 300 }));
 });
 
 after(async () => {

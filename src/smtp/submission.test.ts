@@ -2,12 +2,10 @@
 // local delivery, queueing, size and recipient limits, SMTP smuggling.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../core/log.js';
 import type { RunningService } from '../net/listener.js';
-import { openOutboundQueue, type OutboundQueue } from './queue.js';
+import type { OutboundQueue } from './queue.js';
 import { testSmtpSettings, type SmtpSettings } from './settings.js';
-import { startSubmission } from './submission.js';
-import { RawSmtpClient, b64, makeEnv, messagesIn, type Env } from './testkit.js';
+import { RawSmtpClient, startTestSubmission, b64, makeEnv, messagesIn, type Env } from './testkit.js';
 
 const ALICE = 'alice@example.test';
 const BOB = 'bob@example.test';
@@ -27,12 +25,7 @@ before(async () => {
     maxRecipients: 3,
     maxMessageSize: 64 * 1024,
   });
-  queue = openOutboundQueue({ dataDir: env.dir, settings: () => settings, mailboxes: env.mailboxes, logger: silentLogger });
-  svc = await startSubmission({ settings: () => settings, tls: env.tls, auth: env.auth, mailboxes: env.mailboxes, queue, logger: silentLogger, accounts: env.store });
-  for (const a of svc.listeners.addresses()) {
-    if (a.kind === 'implicit') port465 = a.port;
-    else port587 = a.port;
-  }
+  ({ svc, queue, port465, port587 } = await startTestSubmission(env, () => settings));
 });
 
 after(async () => {

@@ -17,6 +17,10 @@ import type { MailboxService } from '../mailbox/types.js';
 import type { MailStore } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { createTestTlsProvider, type TestTlsProvider } from '../tls/provider.js';
+import type { RunningService } from '../net/listener.js';
+import { openOutboundQueue, type OutboundQueue } from './queue.js';
+import type { SmtpSettings } from './settings.js';
+import { startSubmission, type SubmissionDeps } from './submission.js';
 
 export interface Env {
   dir: string;
@@ -48,6 +52,24 @@ export async function makeEnv(users: Array<{ address: string; password: string }
 }
 
 /** Raw bytes of every message in a user's mailbox, in UID order. */
+/**
+ * Submission with its outbound queue on the env's store and accounts, listening on the bindings of
+ * `settings`; `extra` adds or overrides dependencies (protocol log, trusted proxies, ...).
+ */
+export async function startTestSubmission(
+  env: Env, settings: () => SmtpSettings, extra: Partial<SubmissionDeps> = {},
+): Promise<{ svc: RunningService; queue: OutboundQueue; port465: number; port587: number }> {
+  const queue = openOutboundQueue({ dataDir: env.dir, settings, mailboxes: env.mailboxes, logger: silentLogger });
+  const svc = await startSubmission({ settings, tls: env.tls, auth: env.auth, mailboxes: env.mailboxes, queue, logger: silentLogger, accounts: env.store, ...extra });
+  let port465 = 0;
+  let port587 = 0;
+  for (const a of svc.listeners.addresses()) {
+    if (a.kind === 'implicit') port465 = a.port;
+    else port587 = a.port;
+  }
+  return { svc, queue, port465, port587 };
+}
+
 export async function messagesIn(env: Env, address: string, mailbox = 'INBOX'): Promise<Buffer[]> {
   const account = await env.store.getAccount(address);
   if (!account) throw new Error(`no account ${address}`);
