@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DatasetSpec } from './loadgen/dataset.js';
 import * as W from './loadgen/workloads.js';
-import { finishEntry, writeReport, type Entry, type Report } from './report.js';
+import { finishEntry, median, writeReport, type Entry, type Report } from './report.js';
 import { REPO, cpuSeconds, dovecotVersion, loadDovecot, loadPortcullis, pssKiB, startDovecot, startPortcullis, type Target } from './targets.js';
 import { PASSWORD } from './loadgen/dataset.js';
 
@@ -177,8 +177,7 @@ async function main(): Promise<void> {
 
 /** The median of a detail field over the runs of one server (null when absent). */
 function medianOf(details: unknown[] | undefined, pick: (d: Record<string, unknown>) => unknown): number | null {
-  const xs = (details ?? []).map((d) => pick(d as Record<string, unknown>)).filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  return xs.length ? xs[Math.floor(xs.length / 2)]! : null;
+  return median((details ?? []).map((d) => pick(d as Record<string, unknown>)).filter((x): x is number => typeof x === 'number'));
 }
 
 /** What the table alone would not say: p99 latencies of imap-mixed, idle-memory's average. */

@@ -50,35 +50,35 @@ const SEARCH_QUEUE_BATCH = 256;
 class SqliteStore implements MailStore {
   readonly kind = 'sqlite';
   private closed = false;
-  private searchTimer: NodeJS.Timeout | null = null;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
   /** A garbage collection failed (busy) and waits for the maintenance timer. */
   private gcPending = false;
 
   constructor(private readonly ctx: Ctx, readonly changes: ChangeFeed) {
     // Work a process that stopped before draining its queue left behind.
     try {
-      if (!searchQueueEmpty(ctx)) this.scheduleSearchQueue();
+      if (!searchQueueEmpty(ctx)) this.scheduleMaintenance();
     } catch { /* a read-only or damaged database: the first search drains it or reports */ }
   }
 
-  /** Writes queued search rows soon, in batches; an append or a collection calls it. */
-  private scheduleSearchQueue(delayMs = SEARCH_QUEUE_DELAY_MS): void {
-    if (this.searchTimer || this.closed) return;
-    this.searchTimer = setTimeout(() => {
-      this.searchTimer = null;
+  /** Soon: writes queued search rows in batches and retries a collection that found the lock busy. */
+  private scheduleMaintenance(delayMs = SEARCH_QUEUE_DELAY_MS): void {
+    if (this.maintenanceTimer || this.closed) return;
+    this.maintenanceTimer = setTimeout(() => {
+      this.maintenanceTimer = null;
       if (this.closed) return;
       try {
         if (this.gcPending) {
           this.gcPending = false;
           this.gc();
         }
-        if (indexSearchQueue(this.ctx, SEARCH_QUEUE_BATCH) === SEARCH_QUEUE_BATCH) this.scheduleSearchQueue(0);
+        if (indexSearchQueue(this.ctx, SEARCH_QUEUE_BATCH) === SEARCH_QUEUE_BATCH) this.scheduleMaintenance(0);
       } catch (err) {
         // Busy: soon again; failing otherwise: later. A search drains the queue anyway.
-        this.scheduleSearchQueue(err instanceof WriteLockBusy ? SEARCH_QUEUE_DELAY_MS : 1000);
+        this.scheduleMaintenance(err instanceof WriteLockBusy ? SEARCH_QUEUE_DELAY_MS : 1000);
       }
     }, delayMs);
-    this.searchTimer.unref();
+    this.maintenanceTimer.unref();
   }
 
   /**
@@ -104,10 +104,10 @@ class SqliteStore implements MailStore {
   /** Removes unreferenced blobs after a change that dropped references; failures wait for the next pass. */
   private gc(): void {
     try {
-      if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get() && messages.collectGarbage(this.ctx) > 0) this.scheduleSearchQueue();
+      if (this.ctx.stmt('SELECT 1 FROM blobs WHERE refs = 0 LIMIT 1').get() && messages.collectGarbage(this.ctx) > 0) this.scheduleMaintenance();
     } catch {
       this.gcPending = true; // retried by the maintenance timer (or after the next expunge)
-      this.scheduleSearchQueue();
+      this.scheduleMaintenance();
     }
   }
 
@@ -170,7 +170,7 @@ class SqliteStore implements MailStore {
       const inline = input.raw.length <= messages.INLINE_MAX_BYTES;
       if (!inline) await this.ctx.blobs.write(hash, input.raw); // durable before the row commits
       const r = messages.appendMessage(this.ctx, mailboxId, hash, input.raw, input.parsed, input.flags ?? [], input.internalDate ?? new Date(), inline);
-      this.scheduleSearchQueue();
+      this.scheduleMaintenance();
       return r;
     });
   }
@@ -249,8 +249,8 @@ class SqliteStore implements MailStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.searchTimer) clearTimeout(this.searchTimer);
-    this.searchTimer = null;
+    if (this.maintenanceTimer) clearTimeout(this.maintenanceTimer);
+    this.maintenanceTimer = null;
     try {
       this.ctx.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // no event loop to keep free any more
       drainSearchQueue(this.ctx);

@@ -59,9 +59,13 @@ function sharedFlags(json: string): readonly string[] {
   return f;
 }
 
+/** A message row's content hash. Null in the row: written by a pre-v4 process during an upgrade; resolved through blob_ref. */
+function rowHash(ctx: Ctx, hash: string | null, blobRef: number): string | undefined {
+  return hash ?? (ctx.stmt('SELECT hash FROM blobs WHERE id = ?').pluck().get(blobRef) as string | undefined);
+}
+
 function toRecord(ctx: Ctx, r: RecordRow): MessageRecord {
-  // A null hash: a row written by a pre-v4 process during an upgrade; resolve it through blob_ref.
-  const blobId = r.hash ?? (ctx.stmt('SELECT hash FROM blobs WHERE id = ?').pluck().get(r.blob_ref) as string);
+  const blobId = rowHash(ctx, r.hash, r.blob_ref)!;
   return { uid: r.uid, modseq: r.modseq, flags: parseFlags(r.flags), internalDate: new Date(r.internal_date), size: r.size, blobId };
 }
 
@@ -182,8 +186,7 @@ export function getParsed(ctx: Ctx, mailboxId: number, uid: number): ParsedMessa
   const row = ctx.stmt('SELECT blob_hash, blob_ref FROM messages WHERE mailbox_id = ? AND uid = ?').get(mailboxId, uid) as
     { blob_hash: string | null; blob_ref: number } | undefined;
   if (!row) return null;
-  // A null hash: a row written by a pre-v4 process during an upgrade; resolve it through blob_ref.
-  const hash = row.blob_hash ?? (ctx.stmt('SELECT hash FROM blobs WHERE id = ?').pluck().get(row.blob_ref) as string | undefined);
+  const hash = rowHash(ctx, row.blob_hash, row.blob_ref);
   return hash === undefined ? null : getParsedBlob(ctx, hash);
 }
 
