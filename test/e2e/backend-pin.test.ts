@@ -4,55 +4,24 @@
 // their sessions go there (the frontend logs the target). With the pinned backend stopped, the
 // pinned user gets the clean "unavailable" replies (IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP])
 // and is not moved to the other backend, which keeps serving everybody else.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { createTestDatabase, type TestDatabase } from '../../src/store/postgres/testing.js';
 import { rankTargets } from '../../src/frontend/router.js';
-import { cliOk, makeDataDir, serve, type Server } from './harness.js';
+import { useCluster } from './helpers/cluster.js';
+import { cliOk, serve, type Server } from './harness.js';
 
 const PINNED = 'pia@example.test';
 const OTHER = 'otto@example.test';
 const PASS = 'pin-test-password';
-let db: TestDatabase | null = null;
-let skip: string | false = false;
-const live = new Set<Server>();
-const dirs: string[] = [];
-let secretFile = '';
-
-before(async () => {
-  try {
-    db = await createTestDatabase();
-  } catch (err) {
-    skip = `PostgreSQL not reachable: ${(err as Error).message}`;
-  }
-  const root = makeDataDir();
-  dirs.push(root);
-  secretFile = join(root, 'cluster.secret');
-  writeFileSync(secretFile, randomBytes(48).toString('hex') + '\n', { mode: 0o600 });
-});
-after(async () => {
-  for (const s of live) await s.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  await db?.drop();
-});
-
-function nodeDir(url: string, services: string[]): string {
-  const dataDir = join(makeDataDir(), 'data');
-  cliOk(dataDir, ['init', '--hostname', 'localhost', '--store', url]);
-  for (const s of services) cliOk(dataDir, ['service', 'enable', s]);
-  for (const p of ['imap', 'pop', 'smtp']) cliOk(dataDir, [p, 'set', '--ssl-bindings', '127.0.0.1:0', '--unencrypted-or-tls-bindings', '127.0.0.1:0']);
-  cliOk(dataDir, ['server', 'set', '--cluster-secret-file', secretFile, '--trusted-frontends', '127.0.0.0/8']);
-  return dataDir;
-}
+const cluster = useCluster({ secret: randomBytes(48).toString('hex'), trustedFrontends: '127.0.0.0/8' });
+const { live } = cluster;
 
 /** A backend node whose backend listeners bind `host` (port 0: the kernel picks; else the given ports). */
 async function backend(host: string, ports: { imap: number; pop: number }): Promise<{ server: Server; imap: number; pop: number }> {
-  const dir = nodeDir(db!.url, ['imap4-backend', 'pop3-backend']);
+  const dir = cluster.nodeDir(['imap4-backend', 'pop3-backend']);
   cliOk(dir, ['imap', 'set', '--backend-bindings', `${host}:${ports.imap}`]);
   cliOk(dir, ['pop', 'set', '--backend-bindings', `${host}:${ports.pop}`]);
   const server = await serve(dir);
@@ -104,14 +73,14 @@ async function secondLoopback(): Promise<boolean> {
 }
 
 test('a pinned user is served by their pinned backend only; with it down they get a clean unavailable reply', { timeout: 120_000 }, async (t) => {
-  if (skip || !db) return t.skip(String(skip));
+  if (cluster.skip || !cluster.db) return t.skip(String(cluster.skip));
   if (!(await secondLoopback())) return t.skip('127.0.0.2 is not available on this machine');
   const b1 = await backend('127.0.0.1', { imap: 0, pop: 0 });
   // The same ports on the second address: a pin by host name alone then uses proxy-target-port.
   const b2 = await backend('127.0.0.2', { imap: b1.imap, pop: b1.pop });
   assert.ok(b1.imap > 0 && b2.imap === b1.imap && b2.pop === b1.pop, b1.server.output() + b2.server.output());
 
-  const fe = nodeDir(db.url, ['imap4', 'pop3']);
+  const fe = cluster.nodeDir(['imap4', 'pop3']);
   cliOk(fe, ['imap', 'set', '--proxy-targets', '127.0.0.1,127.0.0.2', '--proxy-target-port', String(b1.imap)]);
   cliOk(fe, ['pop', 'set', '--proxy-targets', '127.0.0.1,127.0.0.2', '--proxy-target-port', String(b1.pop)]);
   for (const u of [PINNED, OTHER]) cliOk(fe, ['user', 'add', u, '--password-stdin'], PASS + '\n');

@@ -4,51 +4,20 @@
 // set through B are seen through A, POP3 through a frontend, the per-user limit holds across
 // both frontends, a killed backend gives open sessions a BYE and after its restart everything
 // acknowledged is there. Frontends from untrusted addresses or with a wrong secret are refused.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as tls from 'node:tls';
-import { createTestDatabase, type TestDatabase } from '../../src/store/postgres/testing.js';
 import { openChannel, HandoffError } from '../../src/frontend/channel.js';
 import { pingHeader } from '../../src/frontend/dialer.js';
-import { cliOk, makeDataDir, serve, python, type Server } from './harness.js';
+import { useCluster } from './helpers/cluster.js';
+import { cliOk, serve, python, type Server } from './harness.js';
 
 const USER = 'sam@example.test';
 const PASS = 'sam-scale-out-pw';
-let db: TestDatabase | null = null;
-let skip: string | false = false;
-const live = new Set<Server>();
-const dirs: string[] = [];
-let secretFile = '';
 const secret = randomBytes(48).toString('hex');
-
-before(async () => {
-  try {
-    db = await createTestDatabase();
-  } catch (err) {
-    skip = `PostgreSQL not reachable: ${(err as Error).message}`;
-  }
-  const root = makeDataDir();
-  dirs.push(root);
-  secretFile = join(root, 'cluster.secret');
-  writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
-});
-after(async () => {
-  for (const s of live) await s.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  await db?.drop();
-});
-
-function nodeDir(url: string, services: string[]): string {
-  const dataDir = join(makeDataDir(), 'data');
-  cliOk(dataDir, ['init', '--hostname', 'localhost', '--store', url]);
-  for (const s of services) cliOk(dataDir, ['service', 'enable', s]);
-  for (const p of ['imap', 'pop', 'smtp']) cliOk(dataDir, [p, 'set', '--ssl-bindings', '127.0.0.1:0', '--unencrypted-or-tls-bindings', '127.0.0.1:0']);
-  cliOk(dataDir, ['server', 'set', '--cluster-secret-file', secretFile, '--trusted-frontends', '127.0.0.1/32']);
-  return dataDir;
-}
+const cluster = useCluster({ secret, trustedFrontends: '127.0.0.1/32' });
+const { live } = cluster;
 
 function backendPorts(s: Server): { imap: number; pop: number } {
   const port = (svc: string) => Number(new RegExp(`^${svc} listening on 127\\.0\\.0\\.1:(\\d+) \\(internal TLS\\)$`, 'm').exec(s.output())?.[1]);
@@ -94,8 +63,8 @@ async function loginReply(port: number): Promise<string> {
 }
 
 test('two frontends, one backend on PostgreSQL: hand-off, IDLE across frontends, limits, backend failure and restart', { timeout: 120_000 }, async (t) => {
-  if (skip || !db) return t.skip(String(skip));
-  const beDir = nodeDir(db.url, ['imap4-backend', 'pop3-backend']);
+  if (cluster.skip || !cluster.db) return t.skip(String(cluster.skip));
+  const beDir = cluster.nodeDir(['imap4-backend', 'pop3-backend']);
   cliOk(beDir, ['imap', 'set', '--backend-bindings', '127.0.0.1:0', '--max-connections-per-user', '2']);
   cliOk(beDir, ['pop', 'set', '--backend-bindings', '127.0.0.1:0']);
   cliOk(beDir, ['user', 'add', USER, '--password-stdin'], PASS + '\n');
@@ -105,7 +74,7 @@ test('two frontends, one backend on PostgreSQL: hand-off, IDLE across frontends,
   assert.ok(bp.imap > 0 && bp.pop > 0, backend.output());
 
   const frontend = async () => {
-    const dir = nodeDir(db!.url, ['imap4', 'pop3']);
+    const dir = cluster.nodeDir(['imap4', 'pop3']);
     cliOk(dir, ['imap', 'set', '--proxy-targets', `127.0.0.1:${bp.imap}`]);
     cliOk(dir, ['pop', 'set', '--proxy-targets', `127.0.0.1:${bp.pop}`]);
     const s = await serve(dir);
