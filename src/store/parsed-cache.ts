@@ -24,6 +24,15 @@ export class ParsedCache {
     return hit.parsed;
   }
 
+  /** The cached form of this blob, or its stored JSON parsed and cached. */
+  fromStored(hash: string, json: string): ParsedMessage {
+    const hit = this.get(hash);
+    if (hit) return hit;
+    const parsed = parseStoredParsed(json);
+    this.set(hash, parsed, json.length);
+    return parsed;
+  }
+
   set(hash: string, parsed: ParsedMessage, bytes: number): void {
     if (bytes > this.maxBytes / 16 || this.entries.has(hash)) return;
     this.entries.set(hash, { parsed, bytes });

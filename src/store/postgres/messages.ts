@@ -16,7 +16,7 @@ import type { AppendResult, Changes, CopyResult, FlagOp, FlagRecord, MessageReco
 import { transaction, type Queryable } from './db.js';
 import { insertSearchRow } from './search.js';
 import { HASH_RE } from './blobs.js';
-import { parseStoredParsed, type ParsedCache } from '../parsed-cache.js';
+import type { ParsedCache } from '../parsed-cache.js';
 
 const MAX_UID = 0xffffffff;
 
@@ -148,9 +148,11 @@ export async function fetchFlagPage(q: Queryable, mailboxId: number, from: numbe
 
 export async function getParsed(q: Queryable, cache: ParsedCache, mailboxId: number, uid: number): Promise<ParsedMessage | null> {
   if (!Number.isSafeInteger(uid) || uid <= 0 || uid > MAX_UID) return null;
-  const r = await q.query<{ hash: string }>(
-    'SELECT b.hash FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = $1 AND m.uid = $2', [mailboxId, uid]);
-  return r.rows[0] ? getParsedBlob(q, cache, r.rows[0].hash) : null;
+  // One round trip, as before the cache: the hash is only known from this row.
+  const r = await q.query<{ hash: string; parsed: string }>(
+    'SELECT b.hash, b.parsed FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.mailbox_id = $1 AND m.uid = $2', [mailboxId, uid]);
+  const row = r.rows[0];
+  return row ? cache.fromStored(row.hash, row.parsed) : null;
 }
 
 /** By content hash; recent ones from the process's cache (blobs never change). */
@@ -159,10 +161,7 @@ export async function getParsedBlob(q: Queryable, cache: ParsedCache, hash: stri
   if (hit) return hit;
   if (!HASH_RE.test(hash)) return null;
   const r = await q.query<{ parsed: string }>('SELECT parsed FROM blobs WHERE hash = $1', [hash]);
-  if (!r.rows[0]) return null;
-  const parsed = parseStoredParsed(r.rows[0].parsed);
-  cache.set(hash, parsed, r.rows[0].parsed.length);
-  return parsed;
+  return r.rows[0] ? cache.fromStored(hash, r.rows[0].parsed) : null;
 }
 
 async function rowsForUids(c: Queryable, mailboxId: number, uids: readonly number[]): Promise<RecordRow[]> {

@@ -8,7 +8,6 @@ import type { ParsedMessage } from '../../message/types.js';
 import { applyFlagOp, hasFlag, normalizeFlags, sameFlags } from '../names.js';
 import type { AppendResult, Changes, CopyResult, FlagOp, FlagRecord, MessageRecord, StoreFlagsResult } from '../store.js';
 import type { CachedUids, Ctx } from './context.js';
-import { parseStoredParsed } from '../parsed-cache.js';
 import { queueSearchRow, queueSearchRowDeletion } from './search-queue.js';
 
 /** Messages up to this size live inside the database row; larger ones in blob files (README.md). */
@@ -199,10 +198,7 @@ export function getParsedBlob(ctx: Ctx, hash: string): ParsedMessage | null {
   const hit = ctx.parsedCache.get(hash);
   if (hit) return hit;
   const json = ctx.stmt('SELECT parsed FROM blobs WHERE hash = ?').pluck().get(hash) as string | undefined;
-  if (json === undefined) return null;
-  const parsed = parseStoredParsed(json);
-  ctx.parsedCache.set(hash, parsed, json.length);
-  return parsed;
+  return json === undefined ? null : ctx.parsedCache.fromStored(hash, json);
 }
 
 function rowsForUids(ctx: Ctx, mailboxId: number, uids: readonly number[]): RecordRow[] {
