@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Connection } from '../net/types.js';
 import { DelegatingConnection } from '../net/delegating-connection.js';
 import type { ProtocolLog } from './types.js';
-import { sessionProtocolLog } from './session-log.js';
+import { sessionProtocolLog, type SessionProtocolLog } from './session-log.js';
 import { bytesSent, commandDuration, commandLabel, commands, connectionsAccepted, connectionsOpen, type MetricProtocol } from './metrics.js';
 
 export interface SessionObserver {
@@ -37,10 +37,10 @@ class MeteredConnection extends DelegatingConnection {
   firstReply: string | null = null;
   private closeHandler: (() => void) | null = null;
 
-  constructor(inner: Connection, private readonly onWrite: (n: number) => void, onGone: () => void) {
+  constructor(inner: Connection, private readonly protocol: MetricProtocol, private readonly observer: { end(): void }) {
     super(inner);
     inner.onClose(() => {
-      onGone();
+      observer.end();
       this.closeHandler?.();
     });
   }
@@ -58,7 +58,7 @@ class MeteredConnection extends DelegatingConnection {
       this.firstReply = head.split(/[\r\n ]/, 1)[0] ?? '';
     }
     this.written += n;
-    this.onWrite(n);
+    bytesSent.inc({ protocol: this.protocol }, n);
   }
 
   override write(data: string | Buffer): void {
@@ -88,54 +88,65 @@ function mechanismOf(command: string, parameters: string): string | null {
  * a log whose protocol-log-enabled is off) writes no rows; metrics are always kept.
  */
 export function observeSession(opts: { protocol: MetricProtocol; log: ProtocolLog | null; connection: Connection; now?: () => Date }): SessionObserver {
-  const { protocol } = opts;
-  let tlsLabel: string = opts.connection.tlsMode;
-  let ended = false;
-  connectionsAccepted.inc({ protocol, tls: tlsLabel });
-  connectionsOpen.inc({ protocol, tls: tlsLabel });
-  const refreshTls = (): void => {
-    const now = conn.tlsMode;
-    if (ended || now === tlsLabel) return;
-    connectionsOpen.dec({ protocol, tls: tlsLabel });
-    connectionsOpen.inc({ protocol, tls: now });
-    tlsLabel = now;
-  };
-  const end = (context = 'Disconnected'): void => {
-    if (ended) return;
-    ended = true;
-    connectionsOpen.dec({ protocol, tls: tlsLabel });
-    plog.event(context);
-  };
-  const conn = new MeteredConnection(opts.connection, (n) => bytesSent.inc({ protocol }, n), () => end());
-  const plog = sessionProtocolLog(opts.log, conn, opts.now);
-  plog.event('Connected');
-  return {
-    connection: conn,
-    setUser: (u) => plog.setUser(u),
-    setAuthMech: (m) => plog.setAuthMech(m),
-    begin(command: string, parameters: string, rqsize: number): (context?: string) => void {
-      const started = performance.now();
-      const sentBefore = conn.written;
-      conn.firstReply = null;
-      const mech = mechanismOf(command, parameters);
-      if (mech) plog.setAuthMech(mech);
-      let done = false;
-      return (context?: string): void => {
-        if (done) return;
-        done = true;
-        const ms = performance.now() - started;
-        const label = commandLabel(protocol, command.split(' ')[0] ?? command);
-        commands.inc({ protocol, command: label });
-        commandDuration.observe({ protocol, command: label }, ms / 1000);
-        plog.command({
-          command, parameters, rqsize, rpsize: conn.written - sentBefore, duration: ms,
-          context: context ?? conn.firstReply ?? '',
-        });
-        refreshTls();
-      };
-    },
-    end,
-  };
+  return new ObservedSession(opts.protocol, opts.log, opts.connection, opts.now);
+}
+
+/** A class rather than closures: an idle session keeps this one object for hours. */
+class ObservedSession implements SessionObserver {
+  readonly connection: MeteredConnection;
+  private readonly plog: SessionProtocolLog;
+  private tlsLabel: string;
+  private ended = false;
+
+  constructor(private readonly protocol: MetricProtocol, log: ProtocolLog | null, connection: Connection, now?: () => Date) {
+    this.tlsLabel = connection.tlsMode;
+    connectionsAccepted.inc({ protocol, tls: this.tlsLabel });
+    connectionsOpen.inc({ protocol, tls: this.tlsLabel });
+    this.connection = new MeteredConnection(connection, protocol, this);
+    this.plog = sessionProtocolLog(log, this.connection, now);
+    this.plog.event('Connected');
+  }
+
+  setUser(u: string): void { this.plog.setUser(u); }
+  setAuthMech(m: string): void { this.plog.setAuthMech(m); }
+
+  begin(command: string, parameters: string, rqsize: number): (context?: string) => void {
+    const started = performance.now();
+    const conn = this.connection;
+    const sentBefore = conn.written;
+    conn.firstReply = null;
+    const mech = mechanismOf(command, parameters);
+    if (mech) this.plog.setAuthMech(mech);
+    let done = false;
+    return (context?: string): void => {
+      if (done) return;
+      done = true;
+      const ms = performance.now() - started;
+      const label = commandLabel(this.protocol, command.split(' ')[0] ?? command);
+      commands.inc({ protocol: this.protocol, command: label });
+      commandDuration.observe({ protocol: this.protocol, command: label }, ms / 1000);
+      this.plog.command({
+        command, parameters, rqsize, rpsize: conn.written - sentBefore, duration: ms,
+        context: context ?? conn.firstReply ?? '',
+      });
+      this.refreshTls();
+    };
+  }
+
+  end(context = 'Disconnected'): void {
+    if (this.ended) return;
+    this.ended = true;
+    connectionsOpen.dec({ protocol: this.protocol, tls: this.tlsLabel });
+    this.plog.event(context);
+  }
+
+  private refreshTls(): void {
+    const now = this.connection.tlsMode;
+    if (this.ended || now === this.tlsLabel) return;
+    connectionsOpen.dec({ protocol: this.protocol, tls: this.tlsLabel });
+    connectionsOpen.inc({ protocol: this.protocol, tls: now });
+    this.tlsLabel = now;
+  }
 }
 
 /** The command name, parameters and size of a framed IMAP command (literals shown as {n}). */

@@ -12,31 +12,52 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-function timed<T extends object>(target: T, wrapResult: (name: string, value: unknown) => unknown = (_n, v) => v): T {
-  const cache = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
+/**
+ * The real object behind each timing proxy. Wrappers are shared by every proxy of the same method
+ * (one per method, not one per session: an idle IMAP session keeps its UserMailboxes proxy for
+ * hours), so they find their target through `this`.
+ */
+const targets = new WeakMap<object, object>();
+type Method = (...args: unknown[]) => unknown;
+
+function wrapperFor(wrappers: WeakMap<Method, Method>, fn: Method, name: string, wrapResult: (name: string, value: unknown) => unknown): Method {
+  let wrapped = wrappers.get(fn);
+  if (!wrapped) {
+    wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      const self = (typeof this === 'object' && this !== null && targets.get(this)) || this;
+      const started = performance.now();
+      const out = wrapResult(name, fn.apply(self, args));
+      if (!isPromise(out)) return out;
+      const record = (result: string): void => storeDuration.observe({ operation: name, result }, (performance.now() - started) / 1000);
+      out.then(() => record('ok'), () => record('error'));
+      return out;
+    };
+    wrappers.set(fn, wrapped);
+  }
+  return wrapped;
+}
+
+function handler<T extends object>(wrapResult: (name: string, value: unknown) => unknown): ProxyHandler<T> {
+  const wrappers = new WeakMap<Method, Method>();
+  return {
     get(obj, prop, receiver) {
       const value: unknown = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      let wrapped = cache.get(prop);
-      if (!wrapped) {
-        const fn = value as (...args: unknown[]) => unknown;
-        wrapped = function (this: unknown, ...args: unknown[]): unknown {
-          const started = performance.now();
-          const out = wrapResult(prop, fn.apply(obj, args));
-          if (!isPromise(out)) return out;
-          const record = (result: string): void => storeDuration.observe({ operation: prop, result }, (performance.now() - started) / 1000);
-          out.then(() => record('ok'), () => record('error'));
-          return out;
-        };
-        cache.set(prop, wrapped);
-      }
-      return wrapped;
+      return wrapperFor(wrappers, value as Method, prop, wrapResult);
     },
-  });
+  };
+}
+
+const passThrough = (_n: string, v: unknown): unknown => v;
+const accountHandler = handler<UserMailboxes>(passThrough);
+
+function timed<T extends object>(target: T, h: ProxyHandler<T>): T {
+  const proxy = new Proxy(target, h);
+  targets.set(proxy, target);
+  return proxy;
 }
 
 /** The same service, with store-operation latency recorded. */
 export function timedMailboxService(service: MailboxService): MailboxService {
-  return timed(service, (name, value) => (name === 'forAccount' ? timed(value as UserMailboxes) : value));
+  return timed(service, handler<MailboxService>((name, value) => (name === 'forAccount' ? timed(value as UserMailboxes, accountHandler) : value)));
 }
