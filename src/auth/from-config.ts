@@ -1,7 +1,8 @@
 /**
- * Builds the authentication pieces the server needs from the config: failure throttling, master
- * users, bearer-token issuers (read from a JSON file, re-read when it changes) and the directory
- * (local, or LDAP / Active Directory).
+ * Builds the authentication pieces the server needs from the config: failure throttling (with its
+ * attack-detection callback), the password-hashing settings (argon2id parameters, weak-scheme
+ * opt-in), master users, bearer-token issuers (read from a JSON file, re-read when it changes) and
+ * the directory (local, or LDAP / Active Directory).
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { AuthSettings, DirectorySettings } from '../config/config.js';
