@@ -45,6 +45,10 @@ test('raised argon2id parameters apply on reload and re-hash at the next login; 
   const bad = cli(server.dataDir, ['auth', 'set', '--argon2-memory-kib', '1024']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr.trim(), /^[^\n]*argon2-memory-kib[^\n]*$/);
+  const weak = cli(server.dataDir, ['auth', 'set', '--allow-weak-hash-schemes', 'PLAIN,SHA1']);
+  assert.equal(weak.code, 2);
+  assert.match(weak.stderr.trim(), /^[^\n]*allow-weak-hash-schemes[^\n]*SHA1[^\n]*$/);
+  assert.doesNotMatch(cliOk(server.dataDir, ['auth', 'get']), /PLAIN/, 'nothing was written');
 
   cliOk(server.dataDir, ['auth', 'set', '--argon2-memory-kib', '20480', '--argon2-iterations', '3']);
   await server.reload();
