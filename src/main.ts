@@ -6,7 +6,7 @@
  */
 import { Logger } from './core/log.js';
 import { loadConfig, imapSettings, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
-import { directoryFromSettings, oauthIssuers, throttleFromSettings } from './auth/from-config.js';
+import { applyPasswordSettings, directoryFromSettings, oauthIssuers, throttleFromSettings } from './auth/from-config.js';
 import { attachBlocksFile } from './auth/blocks-file.js';
 import { checkRunAsUser, dropPrivileges } from './admin/privileges.js';
 import type { ServiceName } from './config/schema.js';
@@ -32,7 +32,7 @@ import { createSecurityLog, securityLogDir } from './observe/security-log.js';
 import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
 import { collectServerGauges } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
-import { loginEvent } from './observe/types.js';
+import { loginEvent, sanitiseUser } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
 import type { ChangeFeed } from './store/store.js';
 import { startAdminApi, startControlSocket, type RunningAdminApi } from './admin/http/server.js';
@@ -83,7 +83,12 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), logger });
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
-  const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed());
+  applyPasswordSettings(authSettings(cfg));
+  // Attack patterns the throttle detects: a warning in the server log and an event in the security log.
+  const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed(), (e) => {
+    logger.warn('auth-attack-detected', { kind: e.kind, network: e.network, user: sanitiseUser(e.account), count: e.count });
+    securityLog.recordAttack({ time: new Date(), kind: e.kind, network: e.network, user: e.account, count: e.count });
+  });
   const blocks = attachBlocksFile(throttle, dataDir, logger);
   blocksRef.changed = () => blocks.changed();
   // SASL EXTERNAL: client certificates are requested (and EXTERNAL offered) while the CA file is set and readable.
@@ -287,6 +292,11 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         return;
       }
       ctx.cfg = cfg;
+      try {
+        applyPasswordSettings(authSettings(cfg));
+      } catch (err) {
+        logger.error('auth-settings-refused', { detail: (err as Error).message });
+      }
       await tls.reload();
       await apply();
       logger.info('reloaded', {});

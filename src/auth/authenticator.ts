@@ -15,7 +15,7 @@ import { DirectoryUnavailableError, type Directory, type DirectoryEntry } from '
 import type { Account, MailStore } from '../store/store.js';
 import { normalizeAppPassword } from './app-passwords.js';
 import { verifyJwt, type OAuthSettings } from './jwt.js';
-import { hashPassword, needsRehash, scramIterationsSetting, scramKeysOf, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, refusedWeakScheme, scramIterationsSetting, scramKeysOf, verifyPassword } from './passwords.js';
 import { mechanismAllowed, policyRefusalMessage } from './policy.js';
 import { startSaslExchange, type SaslHooks } from './sasl-exchange.js';
 import { SASL_MECHANISMS, isPasswordMechanism, type SaslMechanismInfo } from './sasl/index.js';
@@ -254,6 +254,8 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     const pw = wellFormed ? attempt.password : '';
     const matches = await verifyPassword(stored ?? (await dummy()), pw);
     if (!account || stored === null || !matches || !wellFormed) {
+      const weak = account && stored !== null ? refusedWeakScheme(stored) : null;
+      if (weak) log.warn('password-scheme-refused', { user: sanitiseUsername(account!.address), scheme: weak, detail: 'the stored hash uses a weak scheme not listed in auth allow-weak-hash-schemes' });
       const appPw = wellFormed ? normalizeAppPassword(pw) : null;
       if (appPw !== null) {
         let match;

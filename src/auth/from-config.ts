@@ -1,25 +1,38 @@
 /**
- * Builds the authentication pieces the server needs from the config: failure throttling, master
- * users, bearer-token issuers (read from a JSON file, re-read when it changes) and the directory
- * (local, or LDAP / Active Directory).
+ * Builds the authentication pieces the server needs from the config: failure throttling (with its
+ * attack-detection callback), the password-hashing settings (argon2id parameters, weak-scheme
+ * opt-in), master users, bearer-token issuers (read from a JSON file, re-read when it changes) and
+ * the directory (local, or LDAP / Active Directory).
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { AuthSettings, DirectorySettings } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
-import { MemoryThrottle } from './throttle.js';
+import { MemoryThrottle, type ThrottleOptions } from './throttle.js';
+import { setAllowedWeakSchemes, setArgon2Params } from './passwords.js';
 import type { OAuthSettings } from './jwt.js';
 import { createLdapDirectory } from '../directory/ldap.js';
 import type { Directory } from '../directory/types.js';
 
-export function throttleFromSettings(s: AuthSettings, onChange: () => void): MemoryThrottle {
+export function throttleFromSettings(s: AuthSettings, onChange: () => void, onDetect?: ThrottleOptions['onDetect']): MemoryThrottle {
   return new MemoryThrottle({
     freeFailures: s.freeFailures,
+    baseDelayMs: s.baseDelayMs,
     maxDelayMs: s.maxDelayMs,
     ipBlockAfter: s.ipBlockAfter,
     blockMs: s.blockMinutes * 60_000,
+    windowMs: s.windowMinutes * 60_000,
+    ipDistinctAccountsBlockAfter: s.ipDistinctAccountsBlockAfter,
+    accountDistinctNetworksAlert: s.accountDistinctNetworksAlert,
     allowList: s.allowList,
     onChange,
+    ...(onDetect ? { onDetect } : {}),
   });
+}
+
+/** Applies the password-hashing settings (argon2id parameters, weak-scheme opt-in); at start and on every reload. */
+export function applyPasswordSettings(s: AuthSettings): void {
+  setArgon2Params({ memoryCost: s.argon2MemoryKib, timeCost: s.argon2Iterations, parallelism: s.argon2Parallelism });
+  setAllowedWeakSchemes(s.allowWeakHashSchemes);
 }
 
 /** OAuth issuers from `oauth-issuers-file`, cached until the file changes; null when not set. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { hashPassword, hashScheme, needsRehash, shaCrypt, verifyPassword } from './passwords.js';
+import { hashPassword, hashScheme, md5Crypt, needsRehash, refusedWeakScheme, setAllowedWeakSchemes, shaCrypt, verifyPassword } from './passwords.js';
 
 test('new hashes are argon2id at or above the OWASP minimum and verify', async () => {
   const h = await hashPassword('correct horse');
@@ -44,7 +44,7 @@ test('Dovecot-style imported hashes verify', async () => {
   assert.equal(needsRehash(sha512), true);
 });
 
-test('unknown, weak or malformed schemes never verify', async () => {
+test('unknown, weak (not allowed) or malformed schemes never verify', async () => {
   assert.equal(await verifyPassword('{PLAIN}secret', 'secret'), false);
   assert.equal(await verifyPassword('{MD5-CRYPT}$1$abc$xyz', 'secret'), false);
   assert.equal(await verifyPassword('{SSHA512}', ''), false);
@@ -60,4 +60,38 @@ test('{BLF-CRYPT} (bcrypt, as Dovecot writes it) verifies against the Openwall r
   assert.equal(await verifyPassword(`{BLF-CRYPT}${vector.replace('$2a$', '$2y$')}`, 'U*U'), true);
   assert.equal(await verifyPassword(`{BLF-CRYPT}${vector}`, 'U*V'), false);
   assert.equal(needsRehash(`{BLF-CRYPT}${vector}`), true);
+});
+
+test('MD5-crypt matches openssl passwd -1', () => {
+  assert.equal(md5Crypt('Hello world!', '$1$saltstri$'), '$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1');
+  assert.equal(md5Crypt('', '$1$ab'), '$1$ab$rn6aQS/o7141mj179E/zA.');
+  assert.equal(md5Crypt('a-very-long-password-longer-than-sixteen-bytes', '$1$12345678$'), '$1$12345678$.yRhwbFcJYXjrxAM1Cq45/');
+  assert.equal(md5Crypt('x', '$6$abc'), null);
+});
+
+test('weak schemes verify only when allowed, one by one, and always need a rehash', async (t) => {
+  t.after(() => setAllowedWeakSchemes([]));
+  const vectors: Record<string, string> = {
+    PLAIN: '{PLAIN}Hello world!',
+    CLEAR: '{CLEAR}Hello world!',
+    'PLAIN-MD5': `{PLAIN-MD5}${createHash('md5').update('Hello world!').digest('hex')}`,
+    'MD5-CRYPT': '{MD5-CRYPT}$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1',
+  };
+  for (const [scheme, stored] of Object.entries(vectors)) {
+    setAllowedWeakSchemes([]);
+    assert.equal(await verifyPassword(stored, 'Hello world!'), false, `${scheme} not allowed`);
+    assert.equal(refusedWeakScheme(stored), scheme);
+    setAllowedWeakSchemes(Object.keys(vectors).filter((k) => k !== scheme).map((k) => k.toLowerCase()));
+    assert.equal(await verifyPassword(stored, 'Hello world!'), false, `${scheme} not in the list`);
+    setAllowedWeakSchemes([scheme]);
+    assert.equal(refusedWeakScheme(stored), null);
+    assert.equal(await verifyPassword(stored, 'Hello world!'), true, `${scheme} allowed`);
+    assert.equal(await verifyPassword(stored, 'Hello world?'), false, `${scheme} wrong password`);
+    assert.equal(await verifyPassword(stored, ''), false, `${scheme} empty password`);
+    assert.equal(needsRehash(stored), true);
+  }
+  setAllowedWeakSchemes(['PLAIN-MD5']);
+  const b64 = `{PLAIN-MD5}${createHash('md5').update('pw').digest('base64')}`;
+  assert.equal(await verifyPassword(b64, 'pw'), true, 'base64 PLAIN-MD5');
+  assert.throws(() => setAllowedWeakSchemes(['SHA1']), /SHA1/);
 });

@@ -5,6 +5,8 @@
  * Verification also accepts hashes imported from Dovecot passwd-files:
  *   {ARGON2ID}$argon2id$...   {SHA512-CRYPT}$6$...   {SHA256-CRYPT}$5$...   {SSHA512}base64
  * ({BLF-CRYPT} is verified with bcryptjs, a pure-JavaScript bcrypt; it is never used for new hashes.)
+ * Weak schemes ({PLAIN}, {CLEAR}, {PLAIN-MD5}, {MD5-CRYPT}) verify only when the operator lists
+ * them in allow-weak-hash-schemes; any imported hash is replaced by argon2id at the next login.
  * Every comparison of derived bytes is constant-time.
  */
 import bcrypt from 'bcryptjs';
@@ -78,7 +80,29 @@ export function scramKeysOf(stored: string | null): ScramKeys | null {
   return stored === null ? null : splitStoredSecret(stored).scram;
 }
 
-export type HashScheme = 'ARGON2ID' | 'SHA512-CRYPT' | 'SHA256-CRYPT' | 'BLF-CRYPT' | 'SSHA512' | 'unknown';
+/** Schemes too weak to keep: they verify only when allowed (allow-weak-hash-schemes). */
+export const WEAK_HASH_SCHEMES = ['PLAIN', 'CLEAR', 'PLAIN-MD5', 'MD5-CRYPT'] as const;
+export type WeakHashScheme = (typeof WEAK_HASH_SCHEMES)[number];
+let allowedWeak = new Set<WeakHashScheme>();
+
+/** Which weak schemes may verify (case-insensitive names from WEAK_HASH_SCHEMES; others are rejected). */
+export function setAllowedWeakSchemes(names: readonly string[]): void {
+  const next = new Set<WeakHashScheme>();
+  for (const n of names) {
+    const up = n.toUpperCase();
+    if (!(WEAK_HASH_SCHEMES as readonly string[]).includes(up)) throw new Error(`allow-weak-hash-schemes: "${n}" is not one of ${WEAK_HASH_SCHEMES.join(', ')}`);
+    next.add(up as WeakHashScheme);
+  }
+  allowedWeak = next;
+}
+
+/** The weak scheme of a stored hash when it is not allowed to verify (for the log); else null. */
+export function refusedWeakScheme(stored: string): WeakHashScheme | null {
+  const { scheme } = hashScheme(splitStoredSecret(stored).hash);
+  return (WEAK_HASH_SCHEMES as readonly string[]).includes(scheme) && !allowedWeak.has(scheme as WeakHashScheme) ? (scheme as WeakHashScheme) : null;
+}
+
+export type HashScheme = 'ARGON2ID' | 'SHA512-CRYPT' | 'SHA256-CRYPT' | 'BLF-CRYPT' | 'SSHA512' | WeakHashScheme | 'unknown';
 
 /** Splits an optional "{SCHEME}" prefix off and names the scheme. */
 export function hashScheme(stored: string): { scheme: HashScheme; body: string } {
@@ -90,6 +114,8 @@ export function hashScheme(stored: string): { scheme: HashScheme; body: string }
   if (prefix === 'SHA256-CRYPT' || (prefix === null && body.startsWith('$5$'))) return { scheme: 'SHA256-CRYPT', body };
   if (prefix === 'BLF-CRYPT' || (prefix === null && /^\$2[abxy]\$/.test(body))) return { scheme: 'BLF-CRYPT', body };
   if (prefix === 'SSHA512') return { scheme: 'SSHA512', body };
+  if (prefix === 'PLAIN' || prefix === 'CLEAR' || prefix === 'PLAIN-MD5') return { scheme: prefix, body };
+  if (prefix === 'MD5-CRYPT' || (prefix === null && body.startsWith('$1$'))) return { scheme: 'MD5-CRYPT', body };
   return { scheme: 'unknown', body };
 }
 
@@ -122,11 +148,33 @@ export async function verifyPassword(stored: string, pw: string): Promise<boolea
         const digest = createHash('sha512').update(pw, 'utf8').update(raw.subarray(64)).digest();
         return safeEqual(digest, raw.subarray(0, 64));
       }
+      case 'PLAIN':
+      case 'CLEAR':
+      case 'PLAIN-MD5':
+      case 'MD5-CRYPT':
+        return allowedWeak.has(scheme) && verifyWeak(scheme, body, pw);
       default:
         return false;
     }
   } catch {
     return false;
+  }
+}
+
+/** Verifies a weak scheme (only called when the operator allows it); constant-time comparisons. */
+function verifyWeak(scheme: WeakHashScheme, body: string, pw: string): boolean {
+  switch (scheme) {
+    case 'PLAIN':
+    case 'CLEAR': // compared as digests, so neither the length nor the content leaks through timing
+      return timingSafeEqual(createHash('sha256').update(body, 'utf8').digest(), createHash('sha256').update(pw, 'utf8').digest());
+    case 'PLAIN-MD5': { // Dovecot writes hex; base64 is accepted too
+      const expected = /^[0-9a-fA-F]{32}$/.test(body) ? Buffer.from(body, 'hex') : Buffer.from(body, 'base64');
+      return expected.length === 16 && safeEqual(createHash('md5').update(pw, 'utf8').digest(), expected);
+    }
+    case 'MD5-CRYPT': {
+      const computed = md5Crypt(pw, body);
+      return computed !== null && safeEqual(Buffer.from(computed), Buffer.from(body));
+    }
   }
 }
 
@@ -164,6 +212,31 @@ function b64From24(b2: number, b1: number, b0: number, n: number): string {
     w >>>= 6;
   }
   return out;
+}
+
+/** Computes "$1$salt$hash" (Poul-Henning Kamp's MD5-crypt) with the salt of `setting`; null when malformed. */
+export function md5Crypt(pw: string, setting: string): string | null {
+  const m = /^\$1\$([^$]{0,8})/.exec(setting);
+  if (!m) return null;
+  const key = Buffer.from(pw, 'utf8');
+  const salt = Buffer.from(m[1], 'utf8');
+  const alt = createHash('md5').update(key).update(salt).update(key).digest();
+  const ctx = createHash('md5').update(key).update('$1$').update(salt);
+  for (let left = key.length; left > 0; left -= 16) ctx.update(alt.subarray(0, Math.min(16, left)));
+  for (let i = key.length; i > 0; i >>= 1) ctx.update(i & 1 ? Buffer.alloc(1) : key.subarray(0, 1));
+  let f = ctx.digest();
+  for (let i = 0; i < 1000; i++) {
+    const h = createHash('md5');
+    h.update(i & 1 ? key : f);
+    if (i % 3) h.update(salt);
+    if (i % 7) h.update(key);
+    h.update(i & 1 ? f : key);
+    f = h.digest();
+  }
+  let enc = '';
+  for (const [a, b, c] of [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]]) enc += b64From24(f[a], f[b], f[c], 4);
+  enc += b64From24(0, 0, f[11], 2);
+  return `$1$${m[1]}$${enc}`;
 }
 
 function repeatTo(src: Buffer, len: number): Buffer {

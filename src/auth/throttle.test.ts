@@ -41,7 +41,7 @@ test('IPv6 addresses in one /64 share a counter', async () => {
   assert.equal((await t.check('2001:db8:0:1::1', 'c')).allowed, true);
 });
 
-test('a success resets the network counter; a known-good network is not slowed by attacks on its account', async () => {
+test('a success forgives that account\'s failures; a known-good network is not slowed by attacks on its account', async () => {
   const t = new MemoryThrottle({ ipBlockAfter: 100, now: clock().now, baseDelayMs: 100 });
   await t.recordFailure('192.0.2.1', 'victim');
   await t.recordSuccess('192.0.2.1', 'victim');
@@ -69,4 +69,40 @@ test('a quiet window forgets old failures; clear() lifts a block', async () => {
   assert.equal((await t.check('192.0.2.9', 'a')).allowed, false);
   await t.clear('192.0.2.9');
   assert.equal((await t.check('192.0.2.9', 'a')).allowed, true);
+});
+
+test('a success with one account does not reset the network\'s count for other accounts', async () => {
+  const t = new MemoryThrottle({ ipBlockAfter: 4, ipDistinctAccountsBlockAfter: 100, now: clock().now });
+  for (const victim of ['v1', 'v2', 'v3']) await t.recordFailure('203.0.113.9', victim);
+  await t.recordSuccess('203.0.113.9', 'mallory'); // the attacker's own valid account
+  await t.recordFailure('203.0.113.9', 'v4');
+  assert.equal((await t.check('203.0.113.9', 'v5')).allowed, false, 'the fourth failure blocks despite the success in between');
+  assert.deepEqual((await t.blocks()).map((b) => [b.network, b.failures]), [['203.0.113.9', 4]]);
+
+  const detected: string[] = [];
+  const spray = new MemoryThrottle({ ipBlockAfter: 100, ipDistinctAccountsBlockAfter: 3, now: clock().now, onDetect: (e) => detected.push(`${e.kind} ${e.network} ${e.count}`) });
+  await spray.recordFailure('203.0.113.10', 'a');
+  await spray.recordFailure('203.0.113.10', 'b');
+  await spray.recordSuccess('203.0.113.10', 'mallory');
+  await spray.recordFailure('203.0.113.10', 'c');
+  assert.deepEqual(detected, ['ip-many-accounts 203.0.113.10 3']);
+  assert.equal((await spray.check('203.0.113.10', 'd')).allowed, false);
+});
+
+test('a known-good account passes its network\'s block to verification; its wrong passwords still count', async () => {
+  const t = new MemoryThrottle({ ipBlockAfter: 3, ipDistinctAccountsBlockAfter: 100, baseDelayMs: 100, now: clock().now });
+  const nat = '198.51.100.7';
+  await t.recordSuccess(nat, 'Alice'); // alice has logged in from behind this NAT before
+  for (let i = 0; i < 3; i++) await t.recordFailure(nat, 'neighbour'); // a neighbour mistypes: the NAT is blocked
+  assert.equal((await t.check(nat, 'neighbour')).allowed, false);
+  assert.equal((await t.check(nat, 'mallory')).allowed, false, 'an account never seen from the NAT stays blocked');
+  assert.equal((await t.check(nat, 'alice')).allowed, true, 'alice is let through to verification');
+  assert.equal((await t.check('192.0.2.200', 'mallory')).allowed, true);
+
+  assert.ok(await t.recordFailure(nat, 'alice') > 0, 'a wrong password from the known-good pair is delayed');
+  assert.equal((await t.blocks())[0].failures, 4, 'and counted for the network');
+  await t.recordFailure(nat, 'alice');
+  assert.equal((await t.check(nat, 'alice')).allowed, true);
+  await t.recordFailure(nat, 'alice');
+  assert.equal((await t.check(nat, 'alice')).allowed, false, 'after ip-block-after wrong passwords of its own the pair is blocked too');
 });

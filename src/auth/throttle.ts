@@ -4,9 +4,14 @@
  *
  * - Per client network (IPv4 address, IPv6 /64): failures within a window give growing delays on
  *   the failure reply; at `ipBlockAfter` failures the network is blocked for `blockMs` (then the
- *   block expires and the count starts again). A success from the network resets its count.
+ *   block expires and the count starts again). A success forgives only that account's failures
+ *   from the network (so a valid account of the attacker's own cannot reset the count between
+ *   guesses at other accounts) and makes the (account, network) pair known-good.
  * - Per account: failures give growing delays only, never a block (no lock-out of a victim by a
  *   stranger); a network that has logged into the account before is exempt from them.
+ * - A known-good (account, network) pair passes a block of its network on to verification (a
+ *   user behind a shared NAT is not locked out by the neighbours' failures); its own wrong
+ *   passwords still count, and after `ipBlockAfter` of them within the block it is refused too.
  * - An allow-list of networks always wins: never delayed, never blocked.
  * - One network trying many accounts (`ipDistinctAccountsBlockAfter` different user names failing
  *   within the window) is blocked at once: password spraying. One account failing from many
@@ -107,7 +112,17 @@ export function networkKey(address: string): string {
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
-interface Counter { failures: number; last: number; blockedUntil: number; distinct?: Set<string> }
+interface Counter {
+  failures: number;
+  last: number;
+  blockedUntil: number;
+  /** For an account: the networks it failed from. */
+  distinct?: Set<string>;
+  /** For a network: failures per account name (its size is the number of distinct accounts). */
+  perAccount?: Map<string, number>;
+  /** For a network: the many-accounts detection was reported for this counter. */
+  sprayReported?: boolean;
+}
 
 export class MemoryThrottle implements FailureThrottle {
   private readonly opts: ThrottleOptions;
@@ -157,10 +172,16 @@ export class MemoryThrottle implements FailureThrottle {
     return Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (extra - 1));
   }
 
-  async check(remoteAddress: string, _account: string): Promise<ThrottleCheck> {
+  async check(remoteAddress: string, account: string): Promise<ThrottleCheck> {
     if (this.allowed(remoteAddress)) return { allowed: true, retryAfterMs: 0 };
-    const c = this.live(this.byNetwork, networkKey(remoteAddress));
-    if (c && c.blockedUntil > 0) return { allowed: false, retryAfterMs: c.blockedUntil - this.opts.now() };
+    const net = networkKey(remoteAddress);
+    const c = this.live(this.byNetwork, net);
+    if (c && c.blockedUntil > 0) {
+      const acct = account.toLowerCase();
+      const knownGood = this.knownGood.get(acct)?.has(net) ?? false;
+      if (knownGood && (c.perAccount?.get(acct) ?? 0) < this.opts.ipBlockAfter) return { allowed: true, retryAfterMs: 0 };
+      return { allowed: false, retryAfterMs: c.blockedUntil - this.opts.now() };
+    }
     return { allowed: true, retryAfterMs: 0 };
   }
 
@@ -172,13 +193,14 @@ export class MemoryThrottle implements FailureThrottle {
     n.failures++;
     n.last = now;
     const acct = account.toLowerCase();
-    n.distinct ??= new Set();
-    if (n.distinct.size < 1000) n.distinct.add(acct);
+    n.perAccount ??= new Map();
+    if (n.perAccount.has(acct) || n.perAccount.size < 1000) n.perAccount.set(acct, (n.perAccount.get(acct) ?? 0) + 1);
     const wasBlocked = n.blockedUntil > 0;
-    if (n.failures >= this.opts.ipBlockAfter) n.blockedUntil = now + this.opts.blockMs;
-    if (n.distinct.size >= this.opts.ipDistinctAccountsBlockAfter && n.blockedUntil === 0) {
-      n.blockedUntil = now + this.opts.blockMs;
-      this.detect({ kind: 'ip-many-accounts', network: net, account: acct, count: n.distinct.size });
+    if (n.failures >= this.opts.ipBlockAfter && n.blockedUntil === 0) n.blockedUntil = now + this.opts.blockMs;
+    if (n.perAccount.size >= this.opts.ipDistinctAccountsBlockAfter && !n.sprayReported) {
+      n.sprayReported = true;
+      if (n.blockedUntil === 0) n.blockedUntil = now + this.opts.blockMs;
+      this.detect({ kind: 'ip-many-accounts', network: net, account: acct, count: n.perAccount.size });
     }
     this.byNetwork.set(net, n);
     let accountFailures = 0;
@@ -203,7 +225,14 @@ export class MemoryThrottle implements FailureThrottle {
   async recordSuccess(remoteAddress: string, account: string): Promise<void> {
     const net = networkKey(remoteAddress);
     const acct = account.toLowerCase();
-    this.byNetwork.delete(net);
+    // Forgive only this account's failures from this network; the rest of the network's count
+    // and its distinct accounts stay (a valid account must not reset an attacker's counter).
+    const n = this.live(this.byNetwork, net);
+    if (n) {
+      n.failures = Math.max(0, n.failures - (n.perAccount?.get(acct) ?? 0));
+      n.perAccount?.delete(acct);
+      if (n.failures === 0 && n.blockedUntil === 0) this.byNetwork.delete(net);
+    }
     this.byAccount.delete(acct);
     let good = this.knownGood.get(acct);
     if (!good) {

@@ -368,6 +368,14 @@ export interface AuthSettings {
   maxDelayMs: number;
   ipBlockAfter: number;
   blockMinutes: number;
+  windowMinutes: number;
+  baseDelayMs: number;
+  ipDistinctAccountsBlockAfter: number;
+  accountDistinctNetworksAlert: number;
+  argon2MemoryKib: number;
+  argon2Iterations: number;
+  argon2Parallelism: number;
+  allowWeakHashSchemes: string[];
   oauthIssuersFile: string;
   clientCertificateCaFile: string;
   clientCertificateIdentity: 'email' | 'common-name';

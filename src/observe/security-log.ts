@@ -2,7 +2,8 @@
  * The security event log: always on, small, one JSON login event per line in
  * DATA_DIR/logs/security/security-YYYYMMDD.jsonl (UTC days), kept 90 days and at most 200 MiB
  * by default. It backs `portcullis logs insecure-logins` and `logs failed-logins`, so those
- * reports work even with protocol logging off. Appends are queued and batched, never blocking
+ * reports work even with protocol logging off. Attack detections of the failure throttle are kept
+ * in the same files as lines with "event":"auth-attack-detected" (the login reports skip them). Appends are queued and batched, never blocking
  * a session.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import type { Protocol } from '../auth/types.js';
 import { applyRetention, dayKey, listLogFiles } from './log-files.js';
-import { sanitiseUser, type LoginEvent, type SecurityLog } from './types.js';
+import { sanitiseUser, type AttackEvent, type LoginEvent, type SecurityLog } from './types.js';
 import { countLogin } from './metrics.js';
 import { createBatchQueue } from './batch-queue.js';
 
@@ -84,6 +85,11 @@ export function createSecurityLog(opts: SecurityLogOptions): SecurityLog {
       if (closed) return;
       countLogin(event);
       pending.push({ day: dayKey(now()), line: JSON.stringify(toStored(event)) + '\n' });
+    },
+    recordAttack(event: AttackEvent): void {
+      if (closed) return;
+      const stored = { time: event.time.toISOString(), event: 'auth-attack-detected', kind: event.kind, network: event.network, user: sanitiseUser(event.user), count: event.count };
+      pending.push({ day: dayKey(now()), line: JSON.stringify(stored) + '\n' });
     },
     flush,
     async close(): Promise<void> {

@@ -79,9 +79,26 @@ export interface ProtocolLog {
   close(): Promise<void>;
 }
 
+/**
+ * An attack pattern the failure throttle detected: one network failing for many accounts
+ * (ip-many-accounts, the network is then blocked) or one account failing from many networks
+ * (account-many-ips). `count` is the number of distinct accounts or networks in the window.
+ */
+export interface AttackEvent {
+  time: Date;
+  kind: 'ip-many-accounts' | 'account-many-ips';
+  /** An IPv4 address or an IPv6 /64. */
+  network: string;
+  /** The account of the attempt that crossed the threshold (sanitised when stored). */
+  user: string;
+  count: number;
+}
+
 /** What the authenticator (or a protocol frontend) writes login events to. */
 export interface SecurityLog {
   record(event: LoginEvent): void;
+  /** Stored as {"time","event":"auth-attack-detected","kind","network","user","count"}; the login reports skip it. */
+  recordAttack(event: AttackEvent): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
