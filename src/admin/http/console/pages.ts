@@ -6,6 +6,7 @@ import type { ServiceRow } from '../control.js';
 import { BACKEND_OF } from '../control.js';
 import type { CertificateRow, SettingRow, UserRow } from '../ops.js';
 import { isStringKey, t, type StringKey } from './strings.js';
+import { allowedIn, settingDescription } from './setting-texts.js';
 import { buttonForm, csrfField, esc, page, table, type Flash, type PageEnv } from './render.js';
 
 const STATUS_KEY: Record<ServiceRow['status'], StringKey> = { Running: 'status_running', Stopped: 'status_stopped', Degraded: 'status_degraded' };
@@ -66,8 +67,8 @@ export function settingsPage(
     const value = submitted?.[def.name] ?? displayValue(row.value);
     const error = errors[def.name];
     const hints = [
-      esc(def.description),
-      esc(t(L, 'allowed_is', { value: row.allowed })),
+      esc(settingDescription(L, section, def)),
+      esc(t(L, 'allowed_is', { value: allowedIn(L, def) })),
       esc(t(L, 'default_is', { value: displayValue(row.default) || '""' })),
       esc(t(L, row.apply === 'live' ? 'applies_live' : 'applies_restart')) + (row.exchange ? ' · ' + esc(t(L, 'exchange_is', { value: row.exchange })) : ''),
     ];
