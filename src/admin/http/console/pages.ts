@@ -7,7 +7,8 @@ import { BACKEND_OF } from '../control.js';
 import type { CertificateRow, SettingRow, UserRow } from '../ops.js';
 import { isStringKey, t, type Lang, type StringKey } from './strings.js';
 import { findingText } from './finding-texts.js';
-import { allowedIn, settingDescription } from './setting-texts.js';
+import { allowedIn, hintOf, settingDescription, translateHint } from './setting-texts.js';
+import { inputPattern } from './input-pattern.js';
 import { buttonForm, csrfField, esc, page, table, type Flash, type PageEnv } from './render.js';
 
 const STATUS_KEY: Record<ServiceRow['status'], StringKey> = { Running: 'status_running', Stopped: 'status_stopped', Degraded: 'status_degraded' };
@@ -53,7 +54,10 @@ function input(env: PageEnv, def: SettingDef, id: string, value: string, describ
   }
   if (ty.kind === 'int') return `<input type="number" inputmode="numeric" step="1" min="${ty.min}" max="${ty.max}" required value="${esc(value)}" data-check ${common}>`;
   const maxLength = ty.kind === 'string' && ty.maxLength !== undefined ? ` maxlength="${ty.maxLength}"` : '';
-  return `<input type="text" value="${esc(value)}"${maxLength} data-check ${common}>`;
+  const { pattern, required } = inputPattern(ty);
+  const hint = hintOf(def);
+  const checks = `${pattern !== null ? ` pattern="${esc(pattern)}"` : ''}${required ? ' required' : ''}${hint !== null ? ` title="${esc(translateHint(env.lang, hint))}"` : ''}`;
+  return `<input type="text" value="${esc(value)}"${maxLength}${checks} data-check ${common}>`;
 }
 
 export function settingsPage(
