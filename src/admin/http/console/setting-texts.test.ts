@@ -22,8 +22,9 @@ test('no translation is left for a setting the schema no longer has', () => {
 });
 
 test('descriptions are translations, not copies of the English', () => {
+  // (A setting with no entry at all is reported by the completeness test above.)
   for (const [section, defs] of Object.entries(SETTINGS_SECTIONS)) {
-    for (const def of defs as readonly SettingDef[]) {
+    for (const def of (defs as readonly SettingDef[]).filter((d) => SETTING_DESCRIPTIONS[section]?.[d.name])) {
       for (const lang of ['fr', 'de', 'it'] as const) {
         assert.notEqual(settingDescription(lang, section, def), def.description, `${lang} ${section}.${def.name}`);
       }

@@ -505,6 +505,11 @@ export const UNITS: Texts = {
   minutes: { fr: 'minutes', de: 'Minuten', it: 'minuti' },
   days: { fr: 'jours', de: 'Tage', it: 'giorni' },
   ms: { fr: 'ms', de: 'ms', it: 'ms' },
+  // Not used by the schema today; here so a new setting in these units needs only its description.
+  milliseconds: { fr: 'millisecondes', de: 'Millisekunden', it: 'millisecondi' },
+  hours: { fr: 'heures', de: 'Stunden', it: 'ore' },
+  KiB: { fr: 'Kio', de: 'KiB', it: 'KiB' },
+  MiB: { fr: 'Mio', de: 'MiB', it: 'MiB' },
 };
 
 /** A setting's description in `lang`; English (the schema's) when there is no translation. */
