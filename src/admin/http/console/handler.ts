@@ -15,6 +15,7 @@ import {
 import { SECURITY_HEADERS, parseCookies, readBody } from '../http-util.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { pickLanguage, t, type Lang } from './strings.js';
+import { translateError } from './error-texts.js';
 import type { Flash, PageEnv } from './render.js';
 import { analyzerPage, certificatesPage, displayValue, loginPage, loginsPage, messagePage, servicesPage, settingsPage, statusText, usersPage } from './pages.js';
 
@@ -180,7 +181,7 @@ async function post(env: ConsoleEnv, p: PageEnv, res: ServerResponse, path: stri
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 400) throw err;
         const errors: Record<string, string> = {};
-        for (const e of err.errors ?? [{ setting: err.setting ?? '', message: err.message }]) errors[e.setting] = e.message;
+        for (const e of err.errors ?? [{ setting: err.setting ?? '', message: err.message }]) errors[e.setting] = translateError(p.lang, e.message);
         return sendHtml(res, 400, settingsPage(p, section, sectionNames(), defs, current, submitted, errors));
       }
     }

@@ -5,7 +5,10 @@ import type { FailedLoginRow, LoginReportRow } from '../../../observe/security-l
 import type { ServiceRow } from '../control.js';
 import { BACKEND_OF } from '../control.js';
 import type { CertificateRow, SettingRow, UserRow } from '../ops.js';
-import { isStringKey, t, type StringKey } from './strings.js';
+import { isStringKey, t, type Lang, type StringKey } from './strings.js';
+import { findingText } from './finding-texts.js';
+import { allowedIn, hintOf, settingDescription, translateHint } from './setting-texts.js';
+import { inputPattern } from './input-pattern.js';
 import { buttonForm, csrfField, esc, page, table, type Flash, type PageEnv } from './render.js';
 
 const STATUS_KEY: Record<ServiceRow['status'], StringKey> = { Running: 'status_running', Stopped: 'status_stopped', Degraded: 'status_degraded' };
@@ -51,7 +54,10 @@ function input(env: PageEnv, def: SettingDef, id: string, value: string, describ
   }
   if (ty.kind === 'int') return `<input type="number" inputmode="numeric" step="1" min="${ty.min}" max="${ty.max}" required value="${esc(value)}" data-check ${common}>`;
   const maxLength = ty.kind === 'string' && ty.maxLength !== undefined ? ` maxlength="${ty.maxLength}"` : '';
-  return `<input type="text" value="${esc(value)}"${maxLength} data-check ${common}>`;
+  const { pattern, required } = inputPattern(ty);
+  const hint = hintOf(def);
+  const checks = `${pattern !== null ? ` pattern="${esc(pattern)}"` : ''}${required ? ' required' : ''}${hint !== null ? ` title="${esc(translateHint(env.lang, hint))}"` : ''}`;
+  return `<input type="text" value="${esc(value)}"${maxLength}${checks} data-check ${common}>`;
 }
 
 export function settingsPage(
@@ -66,8 +72,8 @@ export function settingsPage(
     const value = submitted?.[def.name] ?? displayValue(row.value);
     const error = errors[def.name];
     const hints = [
-      esc(def.description),
-      esc(t(L, 'allowed_is', { value: row.allowed })),
+      esc(settingDescription(L, section, def)),
+      esc(t(L, 'allowed_is', { value: allowedIn(L, def) })),
       esc(t(L, 'default_is', { value: displayValue(row.default) || '""' })),
       esc(t(L, row.apply === 'live' ? 'applies_live' : 'applies_restart')) + (row.exchange ? ' · ' + esc(t(L, 'exchange_is', { value: row.exchange })) : ''),
     ];
@@ -126,6 +132,14 @@ export function usersPage(env: PageEnv, rows: UserRow[], flash?: Flash | null, f
   return page(env, t(L, 'users_title'), list + forms, flash);
 }
 
+/** Failure reasons with counts, in words; the key stays in data-reason (and is shown for a reason not known here). */
+function reasonsCell(lang: Lang, reasons: Record<string, number>): string {
+  return Object.entries(reasons).map(([key, count]) => {
+    const name = `reason_${key}`;
+    return `<span data-reason="${esc(key)}">${esc(isStringKey(name) ? t(lang, name) : key)}: ${count}</span>`;
+  }).join(', ');
+}
+
 export function loginsPage(env: PageEnv, insecure: LoginReportRow[], failed: FailedLoginRow[]): string {
   const L = env.lang;
   const cols = [t(L, 'col_last_seen'), t(L, 'col_first_seen'), t(L, 'col_count'), t(L, 'col_protocol'), t(L, 'col_client'), t(L, 'col_user')];
@@ -133,7 +147,7 @@ export function loginsPage(env: PageEnv, insecure: LoginReportRow[], failed: Fai
   const body = `<p>${esc(t(L, 'logins_intro'))}</p>
 ${insecure.length ? table(cols, insecure.map(cells)) : `<p>${esc(t(L, 'no_insecure_logins'))}</p>`}
 <h2>${esc(t(L, 'failed_title'))}</h2>
-${failed.length ? table([...cols, t(L, 'col_reasons')], failed.map((r) => [...cells(r), esc(Object.entries(r.reasons).map(([k, v]) => `${k}=${v}`).join(', '))])) : `<p>${esc(t(L, 'no_failed_logins'))}</p>`}`;
+${failed.length ? table([...cols, t(L, 'col_reasons')], failed.map((r) => [...cells(r), reasonsCell(L, r.reasons)])) : `<p>${esc(t(L, 'no_failed_logins'))}</p>`}`;
   return page(env, t(L, 'logins_title'), body);
 }
 
@@ -141,8 +155,8 @@ const SEVERITY_KEY: Record<Finding['severity'], StringKey> = { pass: 'severity_p
 
 function findingBox(env: PageEnv, f: Finding): string {
   return `<article class="finding sev-${f.severity}" data-finding="${esc(f.id)}" data-severity="${f.severity}">
-<h3><span class="badge sev-${f.severity}">${esc(t(env.lang, SEVERITY_KEY[f.severity]))}</span> ${esc(f.title)} <small><code>${esc(f.id)}</code></small></h3>
-${f.detail ? `<p>${esc(f.detail)}</p>` : ''}${f.fix ? `<p>${esc(t(env.lang, 'col_fix'))}: <code>${esc(f.fix)}</code></p>` : ''}</article>`;
+<h3><span class="badge sev-${f.severity}">${esc(t(env.lang, SEVERITY_KEY[f.severity]))}</span> ${esc(findingText(env.lang, f.title))} <small><code>${esc(f.id)}</code></small></h3>
+${f.detail ? `<p>${esc(findingText(env.lang, f.detail))}</p>` : ''}${f.fix ? `<p>${esc(t(env.lang, 'col_fix'))}: <code>${esc(f.fix)}</code></p>` : ''}</article>`;
 }
 
 export function analyzerPage(env: PageEnv, worst: Finding['severity'], findings: Finding[]): string {

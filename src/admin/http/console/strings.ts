@@ -114,6 +114,13 @@ const en = {
   worst_is: 'Overall: {severity}',
   error_title: 'Error',
   not_found: 'Page not found.',
+  reason_policy: 'refused by the login type',
+  reason_credentials: 'unknown user or wrong password',
+  reason_disabled: 'protocol disabled for the account',
+  reason_throttled: 'too many failures (throttled)',
+  reason_authz: 'authorization identity refused',
+  reason_unavailable: 'directory unavailable',
+  reason_unknown: 'unknown reason',
   back: 'Back to the console',
 };
 
@@ -235,6 +242,13 @@ const fr: Strings = {
   worst_is: 'Bilan : {severity}',
   error_title: 'Erreur',
   not_found: 'Page introuvable.',
+  reason_policy: "refusé par le type d'authentification",
+  reason_credentials: 'utilisateur inconnu ou mot de passe erroné',
+  reason_disabled: 'protocole désactivé pour ce compte',
+  reason_throttled: "trop d'échecs (ralenti)",
+  reason_authz: "identité d'autorisation refusée",
+  reason_unavailable: 'annuaire indisponible',
+  reason_unknown: 'motif inconnu',
   back: 'Retour à la console',
 };
 
@@ -349,6 +363,13 @@ const de: Strings = {
   worst_is: 'Gesamt: {severity}',
   error_title: 'Fehler',
   not_found: 'Seite nicht gefunden.',
+  reason_policy: 'vom Anmeldetyp abgelehnt',
+  reason_credentials: 'unbekannter Benutzer oder falsches Passwort',
+  reason_disabled: 'Protokoll für das Konto deaktiviert',
+  reason_throttled: 'zu viele Fehlversuche (gedrosselt)',
+  reason_authz: 'Autorisierungsidentität abgelehnt',
+  reason_unavailable: 'Verzeichnis nicht erreichbar',
+  reason_unknown: 'unbekannter Grund',
   back: 'Zurück zur Konsole',
 };
 
@@ -463,6 +484,13 @@ const it: Strings = {
   worst_is: 'Complessivo: {severity}',
   error_title: 'Errore',
   not_found: 'Pagina non trovata.',
+  reason_policy: 'rifiutato dal tipo di accesso',
+  reason_credentials: 'utente sconosciuto o password errata',
+  reason_disabled: "protocollo disattivato per l'account",
+  reason_throttled: 'troppi tentativi falliti (rallentato)',
+  reason_authz: 'identità di autorizzazione rifiutata',
+  reason_unavailable: 'directory non disponibile',
+  reason_unknown: 'motivo sconosciuto',
   back: 'Torna alla console',
 };
 
