@@ -4,6 +4,7 @@ import type { BlobFiles } from './blobs.js';
 import type { Db } from './schema.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { ParsedCache } from '../parsed-cache.js';
+import type { FlagSnapshot } from './flag-snapshot.js';
 
 /** A mailbox's UID list as of (uid_next, highest_modseq, message_count): see messages.ts listUids. */
 export interface CachedUids {
@@ -17,6 +18,8 @@ export class Ctx {
   private readonly cache = new Map<string, Database.Statement>();
   /** Per mailbox id, least recently used first. */
   readonly uidCache = new Map<number, CachedUids>();
+  /** Flag records of large mailboxes, per mailbox id, least recently used first (flag-snapshot.ts). */
+  readonly flagSnapshots = new Map<number, FlagSnapshot>();
   /** Parsed messages by content hash (immutable); see messages.ts getParsedBlob. */
   readonly parsedCache = new ParsedCache();
   /** Blobs queued for their search row by this process, with what to index (search-queue.ts). */

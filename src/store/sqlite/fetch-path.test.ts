@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { inboxOf, input, newAccount } from '../conformance/fixtures.js';
-import type { MailStore, MessageRecord } from '../store.js';
+import type { FlagRecord, MailStore, MessageRecord } from '../store.js';
+import { FLAG_SNAPSHOT_MIN } from './flag-snapshot.js';
 import { openSqliteStore } from './index.js';
 
 const dirs: string[] = [];
@@ -19,6 +20,18 @@ function newDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'portcullis-sqlite-fetch-'));
   dirs.push(d);
   return d;
+}
+
+/** What fetchFlags returns, as "uid modseq flags" lines, and the same read row by row through fetchRecords. */
+async function flagLines(store: MailStore, mailboxId: number, ranges = [{ from: 1, to: Infinity }]): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of store.fetchFlags(mailboxId, ranges, 700)) out.push(...page.map((r: FlagRecord) => `${r.uid} ${r.modseq} ${r.flags.join(',')}`));
+  return out;
+}
+async function truthLines(store: MailStore, mailboxId: number, ranges = [{ from: 1, to: Infinity }]): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of store.fetchRecords(mailboxId, ranges, 500)) out.push(...page.map((r) => `${r.uid} ${r.modseq} ${r.flags.join(',')}`));
+  return out;
 }
 
 async function all(store: MailStore, mailboxId: number): Promise<MessageRecord[]> {
@@ -87,6 +100,44 @@ describe('sqlite fetch path', () => {
       await b.storeFlags(inbox.id, [gone], 'add', ['\\Deleted']);
       await b.expunge(inbox.id);
       assert.deepEqual(Array.from(await a.listUids(inbox.id)), [uids[0], uids[2], uids[4], added]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('fetchFlags of a large mailbox (per-process snapshot) follows flag changes, appends and expunges made through another store', async () => {
+    const dir = newDir();
+    const a = await openSqliteStore(dir);
+    const b = await openSqliteStore(dir);
+    try {
+      const acct = await newAccount(a);
+      const inbox = await inboxOf(a, acct.id);
+      for (let i = 0; i < 40; i++) await a.append(inbox.id, input({ subject: `m${i}` }, { flags: i % 3 ? [] : ['\\Seen'] }));
+      while ((await a.listUids(inbox.id)).length < FLAG_SNAPSHOT_MIN + 100) await a.copy(inbox.id, Array.from(await a.listUids(inbox.id)), inbox.id);
+      const check = async (what: string): Promise<void> => {
+        assert.deepEqual(await flagLines(a, inbox.id), await truthLines(b, inbox.id), what);
+        const some = [{ from: 7, to: 9 }, { from: 1000, to: 1400 }, { from: 2050, to: Infinity }];
+        assert.deepEqual(await flagLines(a, inbox.id, some), await truthLines(b, inbox.id, some), `${what} (ranges)`);
+      };
+      await check('first read');
+      await check('unchanged');
+      const uids = Array.from(await a.listUids(inbox.id));
+      await b.storeFlags(inbox.id, [uids[3]!, uids[1500]!], 'add', ['\\Flagged', 'Work']);
+      await check('after flags set elsewhere');
+      await b.storeFlags(inbox.id, uids.slice(10, 20), 'add', ['\\Deleted']);
+      await b.expunge(inbox.id);
+      await b.append(inbox.id, input({ subject: 'new' }, { flags: ['\\Answered'] }));
+      await check('after expunge and append elsewhere');
+      // A change set too large to merge: most messages change flags at once.
+      await b.storeFlags(inbox.id, Array.from(await b.listUids(inbox.id)).slice(0, 1800), 'add', ['\\Seen']);
+      await check('after a large change');
+      // Below the threshold again: pages straight from the table, still right.
+      const rest = Array.from(await b.listUids(inbox.id));
+      await b.storeFlags(inbox.id, rest.slice(0, rest.length - 5), 'add', ['\\Deleted']);
+      await b.expunge(inbox.id);
+      await check('small again');
+      assert.equal((await flagLines(a, inbox.id)).length, 5);
     } finally {
       await a.close();
       await b.close();

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { MailError } from '../../core/errors.js';
 import type { ParsedMessage } from '../../message/types.js';
 import { LocalChangeFeed } from '../local-feed.js';
-import { uidPages } from '../pages.js';
+import { mergeRanges } from '../names.js';
+import { pageSize, uidPages } from '../pages.js';
 import type {
   Account, AppPasswordRecord, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
@@ -17,6 +18,7 @@ import * as accounts from './accounts.js';
 import * as appPasswords from './app-passwords.js';
 import { BlobFiles, hashBlob } from './blobs.js';
 import { Ctx, WriteLockBusy } from './context.js';
+import { flagSnapshot, snapshotPages } from './flag-snapshot.js';
 import { checkIntegrity } from './integrity.js';
 import * as locks from './locks.js';
 import * as mailboxes from './mailboxes.js';
@@ -179,8 +181,14 @@ class SqliteStore implements MailStore {
   fetchRecords(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<MessageRecord[]> {
     return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchPage(this.ctx, mailboxId, from, to, limit)));
   }
-  fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]> {
-    return uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchFlagPage(this.ctx, mailboxId, from, to, limit)));
+  /** Large mailboxes from a per-process snapshot (flag-snapshot.ts), small ones page by page. */
+  async *fetchFlags(mailboxId: number, ranges: UidRange[], batchSize?: number): AsyncIterable<FlagRecord[]> {
+    const snap = await this.run(() => flagSnapshot(this.ctx, mailboxId, messages.sharedFlags));
+    if (snap) {
+      yield* snapshotPages(snap, mergeRanges(ranges), pageSize(batchSize));
+      return;
+    }
+    yield* uidPages(ranges, batchSize, (from, to, limit) => this.run(() => messages.fetchFlagPage(this.ctx, mailboxId, from, to, limit)));
   }
 
   getParsed(mailboxId: number, uid: number): Promise<ParsedMessage | null> { return this.run(() => messages.getParsed(this.ctx, mailboxId, uid)); }

@@ -48,7 +48,7 @@ function parseFlags(json: string): string[] {
 }
 
 /** The cached, frozen list itself (fetchFlags: its callers only read it). */
-function sharedFlags(json: string): readonly string[] {
+export function sharedFlags(json: string): readonly string[] {
   let f = flagCache.get(json);
   if (!f) {
     f = Object.freeze(JSON.parse(json) as string[]);

@@ -372,6 +372,46 @@ const AUTH: Texts = {
     de: 'Welches Feld eines geprüften Client-Zertifikats das Konto benennt: email (der erste rfc822Name-subjectAltName, sonst die emailAddress des Subjects) oder common-name (der CN des Subjects).',
     it: "Campo di un certificato client verificato che indica l'account: email (il primo subjectAltName rfc822Name, altrimenti l'emailAddress del soggetto) o common-name (il CN del soggetto).",
   },
+  'window-minutes': {
+    fr: "Un compteur d'échecs (par réseau ou par compte) sans nouvel échec pendant cette durée repart de zéro ; c'est aussi la période des détections d'attaque.",
+    de: 'Ein Fehlerzähler (pro Netz oder Konto) ohne weiteren Fehlversuch während dieser Zeit beginnt wieder bei null; zugleich der Zeitraum der Angriffserkennung.',
+    it: "Un contatore di errori (per rete o per account) senza nuovi tentativi falliti per questo tempo riparte da zero; è anche l'intervallo dei rilevamenti di attacco.",
+  },
+  'base-delay-ms': {
+    fr: "Premier délai supplémentaire d'une réponse d'échec après free-failures ; il double à chaque nouvel échec, jusqu'à max-delay-ms.",
+    de: 'Erste zusätzliche Verzögerung einer Fehlerantwort nach free-failures; sie verdoppelt sich mit jedem weiteren Fehlversuch bis max-delay-ms.',
+    it: 'Primo ritardo aggiuntivo di una risposta di errore dopo free-failures; raddoppia a ogni ulteriore tentativo fallito fino a max-delay-ms.',
+  },
+  'ip-distinct-accounts-block-after': {
+    fr: "Nombre de comptes différents en échec depuis un même réseau dans la période qui bloque aussitôt ce réseau (pulvérisation de mots de passe) ; signalé comme auth-attack-detected.",
+    de: 'Anzahl verschiedener Konten mit Fehlversuchen aus einem Netz innerhalb des Zeitraums, die das Netz sofort sperrt (Password-Spraying); gemeldet als auth-attack-detected.',
+    it: 'Numero di account diversi con tentativi falliti da una stessa rete nel periodo che blocca subito la rete (password spraying); segnalato come auth-attack-detected.',
+  },
+  'account-distinct-networks-alert': {
+    fr: "Nombre de réseaux différents en échec pour un même compte dans la période qui est signalé comme auth-attack-detected ; les réseaux inconnus reçoivent alors max-delay-ms pour ce compte (jamais de blocage).",
+    de: 'Anzahl verschiedener Netze mit Fehlversuchen für ein Konto innerhalb des Zeitraums, die als auth-attack-detected gemeldet wird; unbekannte Netze erhalten dann max-delay-ms für dieses Konto (nie eine Sperre).',
+    it: 'Numero di reti diverse con tentativi falliti per uno stesso account nel periodo che viene segnalato come auth-attack-detected; le reti sconosciute ricevono allora max-delay-ms per quell\'account (mai un blocco).',
+  },
+  'argon2-memory-kib': {
+    fr: "Coût mémoire argon2id des nouveaux hachages de mot de passe (minimum OWASP 19456). Un hachage fait avec moins est recalculé à la connexion.",
+    de: 'argon2id-Speicheraufwand neuer Passwort-Hashes (OWASP-Minimum 19456). Ein mit weniger erzeugter Hash wird bei der Anmeldung neu berechnet.',
+    it: 'Costo di memoria argon2id dei nuovi hash delle password (minimo OWASP 19456). Un hash creato con meno viene ricalcolato all\'accesso.',
+  },
+  'argon2-iterations': {
+    fr: "Coût en temps argon2id (passes) des nouveaux hachages de mot de passe (minimum OWASP 2). Un hachage fait avec moins de passes est recalculé à la connexion.",
+    de: 'argon2id-Zeitaufwand (Durchläufe) neuer Passwort-Hashes (OWASP-Minimum 2). Ein mit weniger Durchläufen erzeugter Hash wird bei der Anmeldung neu berechnet.',
+    it: 'Costo di tempo argon2id (passaggi) dei nuovi hash delle password (minimo OWASP 2). Un hash creato con meno passaggi viene ricalcolato all\'accesso.',
+  },
+  'argon2-parallelism': {
+    fr: "Voies argon2id des nouveaux hachages de mot de passe. Un hachage fait avec moins de voies est recalculé à la connexion.",
+    de: 'argon2id-Spuren (Lanes) neuer Passwort-Hashes. Ein mit weniger Spuren erzeugter Hash wird bei der Anmeldung neu berechnet.',
+    it: 'Corsie (lane) argon2id dei nuovi hash delle password. Un hash creato con meno corsie viene ricalcolato all\'accesso.',
+  },
+  'allow-weak-hash-schemes': {
+    fr: "Schémas de mot de passe Dovecot importés, trop faibles pour être conservés, qui peuvent encore être vérifiés (le hachage est alors remplacé par argon2id à cette connexion). Vide : ces hachages ne sont jamais acceptés et le journal indique pourquoi.",
+    de: 'Importierte Dovecot-Passwortschemata, zu schwach zum Speichern, die dennoch geprüft werden dürfen (der Hash wird dann bei dieser Anmeldung durch argon2id ersetzt). Leer: solche Hashes werden nie akzeptiert, und das Log nennt den Grund.',
+    it: 'Schemi di password Dovecot importati, troppo deboli per essere conservati, che possono ancora essere verificati (l\'hash viene allora sostituito da argon2id a quell\'accesso). Vuoto: tali hash non vengono mai accettati e il log ne indica il motivo.',
+  },
 };
 
 const attributeOff = (proto: string, values: string): Translated => ({
@@ -495,6 +535,11 @@ export const HINTS: Texts = {
     fr: 'host:port,[v6]:port,... (peut être vide)',
     de: 'host:port,[v6]:port,... (darf leer sein)',
     it: 'host:port,[v6]:port,... (può essere vuoto)',
+  },
+  'any of PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, comma-separated, or empty': {
+    fr: "n'importe lesquels de PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, séparés par des virgules, ou vide",
+    de: 'beliebige von PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, durch Kommas getrennt, oder leer',
+    it: 'uno qualsiasi di PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, separati da virgole, oppure vuoto',
   },
 };
 
