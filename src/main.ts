@@ -77,10 +77,10 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
   // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
   // (read live); roll-over and retention limits as configured at start.
-  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
-  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
+  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), writer: slot, logger });
+  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), writer: slot, logger });
   // Submission's protocol log: DATA_DIR/logs/smtp unless log-file-location names another directory.
-  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), logger });
+  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), writer: slot, logger });
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
   const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed());
