@@ -30,6 +30,7 @@ test('writes the header block and one CSV row per write, credentials masked', as
 test('masking rules', () => {
   assert.equal(maskParameters('login', '"al ice" pw'), '"al ice" ***');
   assert.equal(maskParameters('PASS', 'hunter2'), '***');
+  assert.equal(maskParameters('APOP', 'bob c4c9334bac560ecc979e58001b3e22fb'), 'bob ***');
   assert.equal(maskParameters('USER', 'bob'), 'bob');
   assert.equal(maskParameters('AUTH', 'PLAIN'), 'PLAIN');
   assert.equal(maskParameters('AUTH', 'LOGIN dXNlcg=='), 'LOGIN ***');

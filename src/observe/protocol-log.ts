@@ -98,7 +98,7 @@ function firstToken(s: string): { token: string; rest: string } {
 }
 
 /**
- * The parameters as they may be logged. LOGIN keeps the user name; AUTH/AUTHENTICATE keep the
+ * The parameters as they may be logged. LOGIN and APOP keep the user name; AUTH/AUTHENTICATE keep the
  * mechanism name; PASS and SASL continuation lines ("*SASL*") keep nothing.
  */
 export function maskParameters(command: string, parameters: string): string {
@@ -108,7 +108,8 @@ export function maskParameters(command: string, parameters: string): string {
     case 'PASS':
     case '*SASL*':
       return '***';
-    case 'LOGIN': {
+    case 'LOGIN':
+    case 'APOP': { // APOP's digest is MD5(timestamp + password): crackable offline
       const { token } = firstToken(parameters);
       return `${token} ***`;
     }
