@@ -30,7 +30,7 @@ import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
 import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
-import { collectServerGauges } from './observe/metrics.js';
+import { collectServerGauges, serveClusterMetrics } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
@@ -101,6 +101,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   });
   const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion, clientCa: clientCa() }));
   const stopGauges = collectServerGauges({ certificates: () => tls.store.list(), throttledNetworks: async () => (await throttle.blocks()).length });
+  const stopClusterMetrics = slot === null ? () => {} : serveClusterMetrics();
   // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
   const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
   let queueRunning = false;
@@ -307,6 +308,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await securityLog.close();
       await Promise.all([imapLog.close(), popLog.close(), smtpLog.close()]);
       stopGauges();
+      stopClusterMetrics();
       await store.close();
     },
   };

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { startServer, type Server } from './harness.js';
+import { cliOk, startServer, type Server } from './harness.js';
+import { parseOpenMetrics, sampleValue } from '../../src/observe/openmetrics-parse.js';
 import { ImapClient, quote } from '../../bench/loadgen/imap.js';
 import { csvFields, eventually, filesUnder } from './log-reader.js';
 
@@ -129,4 +130,24 @@ test('serve --workers 2: each worker writes its own protocol-log files, each wit
     assert.doesNotMatch(text, new RegExp(PASSWORD));
     for (const line of text.split('\r\n').filter((l) => l && !l.startsWith('#'))) assert.equal(csvFields(line).length, 15, line);
   }
+});
+
+test('serve --workers 2: /metrics counts the logins of every worker, whichever worker answers', async (t) => {
+  const server = await withWorkers(() => startServer({ services: ['imap4', 'imap4-backend', 'admin'], users: [{ address: USER, password: PASSWORD }] }));
+  t.after(() => server.stop());
+  const token = cliOk(server.dataDir, ['admin', 'token', 'add', 'prometheus', '--scope', 'read-only']).trim().split(/\s+/).pop()!;
+  const logins = async (): Promise<number> => {
+    const r = await fetch(`http://127.0.0.1:${server.ports.admin}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    return sampleValue(parseOpenMetrics(await r.text()), 'portcullis_logins_total', { protocol: 'imap4', result: 'success', secure: 'true' }) ?? 0;
+  };
+  const N = 6;
+  for (let i = 0; i < N; i++) {
+    const c = await login(server);
+    await c.logout();
+  }
+  // Connections go to the workers in turn: among four scrapes each worker answers some.
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) seen.push(await logins());
+  assert.deepEqual(seen, [N, N, N, N]);
 });
