@@ -30,7 +30,7 @@ import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
 import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
-import { collectServerGauges } from './observe/metrics.js';
+import { collectServerGauges, serveClusterMetrics } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent, sanitiseUser } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
@@ -77,10 +77,10 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
   // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
   // (read live); roll-over and retention limits as configured at start.
-  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
-  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
+  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), writer: slot, logger });
+  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), writer: slot, logger });
   // Submission's protocol log: DATA_DIR/logs/smtp unless log-file-location names another directory.
-  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), logger });
+  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), writer: slot, logger });
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
   applyPasswordSettings(authSettings(cfg));
@@ -106,6 +106,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   });
   const tls = await openServerTls(dataDir, logger, () => ({ minVersion: serverSettings(cfg).tlsMinVersion, clientCa: clientCa() }));
   const stopGauges = collectServerGauges({ certificates: () => tls.store.list(), throttledNetworks: async () => (await throttle.blocks()).length });
+  const stopClusterMetrics = slot === null ? () => {} : serveClusterMetrics();
   // The outbound queue runs whenever submission is enabled, and keeps what it holds on disk.
   const queue = openOutboundQueue({ dataDir, settings: () => smtpSettings(cfg), mailboxes, logger: logger.child({ service: 'queue' }) });
   let queueRunning = false;
@@ -317,6 +318,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await securityLog.close();
       await Promise.all([imapLog.close(), popLog.close(), smtpLog.close()]);
       stopGauges();
+      stopClusterMetrics();
       await store.close();
     },
   };

@@ -6,6 +6,7 @@
  *
  * The primary:
  * - fans change-feed events out between workers (src/store/feed/ipc.ts);
+ * - gathers every worker's metrics for a /metrics scrape (src/observe/metrics-cluster.ts);
  * - forwards SIGTERM/SIGINT (graceful stop) and SIGHUP (reload) to every worker;
  * - restarts a worker that dies unexpectedly (with a growing delay if it keeps dying); a worker
  *   that dies before the first `ready` stops the whole start-up instead, with its error shown;
@@ -15,6 +16,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { relayFeedEvents } from '../store/feed/ipc.js';
+import { relayMetricsRequests } from '../observe/metrics-cluster.js';
 
 /** Environment variable that tells a worker its slot (0 … N-1); slot 0 writes the run status. */
 export const WORKER_SLOT_ENV = 'PORTCULLIS_WORKER_SLOT';
@@ -69,9 +71,13 @@ export function runClusterPrimary(opts: ClusterPrimaryOptions): Promise<number> 
 
   cluster.setupPrimary({ silent: true });
   const relay = relayFeedEvents(() => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w));
-  cluster.on('message', (worker, message) => relay(worker, message));
-
   const live = (): Worker[] => slots.map((s) => s.worker).filter((w): w is Worker => !!w && !w.isDead());
+  // GET /metrics on any worker: the primary gathers every worker's registry (observe/metrics-cluster.ts).
+  const metricsRelay = relayMetricsRequests(live);
+  cluster.on('message', (worker, message) => {
+    relay(worker, message);
+    metricsRelay(worker, message);
+  });
 
   function line(slot: Slot, text: string): void {
     if (text === 'ready') {

@@ -8,7 +8,7 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import '../tls/reflect-metadata.js';
 import * as x509 from '@peculiar/x509';
-import { configPath, imapSettings, popSettings, serverSettings, type ConfigFile, type ProtocolSettings } from '../config/config.js';
+import { adminSettings, authSettings, configPath, imapSettings, popSettings, serverSettings, type ConfigFile, type ProtocolSettings } from '../config/config.js';
 import { CertStore } from '../tls/certstore.js';
 import { tlsPolicyOptions } from '../tls/policy.js';
 import { lmtpSettings, smtpSettings, type SmtpConfigSections } from '../smtp/settings.js';
@@ -109,7 +109,13 @@ function sensitivePaths(dataDir: string): Array<{ path: string; mode: number }> 
 /** Protocol log directories named by log-file-location (outside the data dir), when they exist. */
 function protocolLogLocations(dataDir: string, cfg: ConfigFile): Array<{ path: string; mode: number }> {
   const out: Array<{ path: string; mode: number }> = [];
-  for (const [protocol, s] of [['imap4', imapSettings(cfg)], ['pop3', popSettings(cfg)]] as const) {
+  const all: Array<[string, { logFileLocation?: string }]> = [['imap4', imapSettings(cfg)], ['pop3', popSettings(cfg)]];
+  try {
+    all.push(['smtp', smtpSettings(cfg as ConfigFile & SmtpConfigSections)]);
+  } catch {
+    // Submission settings unreadable: reported elsewhere.
+  }
+  for (const [protocol, s] of all) {
     if (!s.logFileLocation) continue;
     try {
       out.push({ path: protocolLogDir(dataDir, protocol, s.logFileLocation), mode: statSync(s.logFileLocation).mode & 0o777 });
@@ -146,7 +152,8 @@ export async function gatherAnalyzerInput(dataDir: string, cfg: ConfigFile, now:
   const readable = new Set(infos.map((i) => `${i.name}.json`));
   const certDir = join(dataDir, 'certs');
   const unreadable = existsSync(certDir) ? readdirSync(certDir).filter((f) => f.endsWith('.json') && !readable.has(f)) : [];
-  const policy = tlsPolicyOptions();
+  const policy = tlsPolicyOptions({ minVersion: serverSettings(cfg).tlsMinVersion });
+  const auth = authSettings(cfg);
   return {
     hostname: cfg.hostname,
     services: cfg.services,
@@ -157,9 +164,9 @@ export async function gatherAnalyzerInput(dataDir: string, cfg: ConfigFile, now:
     paths: [...sensitivePaths(dataDir), ...protocolLogLocations(dataDir, cfg)],
     dataDir,
     freeDiskBytes: await freeBytes(dataDir),
-    bruteForceProtection: true, // the authenticator always throttles failed logins; there is no switch
+    throttling: { allowList: auth.allowList, maxDelayMs: auth.maxDelayMs, ipBlockAfter: auth.ipBlockAfter },
     lmtpHosts: lmtpHosts(cfg),
-    adminBindings: null,
+    adminBindings: adminSettings(cfg).bindings,
     trustedProxies: serverSettings(cfg).trustedProxies,
     now,
   };

@@ -34,7 +34,7 @@ function freshInit(): AnalyzerInput {
     protocols: [proto('imap4'), proto('pop3')], certificates: [cert()],
     tls: { minVersion: 'TLSv1.2', ciphers: [...TLS13_CIPHERSUITES, ...TLS12_CIPHERS] },
     paths: [{ path: '/srv/data', mode: 0o700 }, { path: '/srv/data/certs/mail.example.org.json', mode: 0o600 }],
-    dataDir: '/srv/data', freeDiskBytes: 50 * 1024 ** 3, bruteForceProtection: true, lmtpHosts: ['127.0.0.1'], adminBindings: null, now: NOW,
+    dataDir: '/srv/data', freeDiskBytes: 50 * 1024 ** 3, throttling: { allowList: [], maxDelayMs: 8000, ipBlockAfter: 10 }, lmtpHosts: ['127.0.0.1'], adminBindings: null, now: NOW,
   };
 }
 
@@ -101,8 +101,9 @@ test('insecure setup: every problem is a fail with the command that fixes it', (
   expectFail('data-dir.permissions', /^chmod -R go-rwx \/srv\/data$/);
   expectFail('disk.free', null);
   expectFail('listeners.lmtp', /^portcullis lmtp set --bindings 127\.0\.0\.1:24$/);
-  // Loopback-only cleartext with PlainTextLogin: a warning, not a fail.
-  assert.equal(find(findings, 'login-type.pop3').severity, 'warning');
+  // Loopback-only cleartext with PlainTextLogin: a fail too (loopback is not exempt).
+  expectFail('login-type.pop3', /^portcullis pop set --login-type SecureLogin$/);
+  assert.match(find(findings, 'login-type.pop3').detail, /127\.0\.0\.1:110 .*loopback is not exempt/);
   assert.equal(find(findings, 'listeners.pop3').severity, 'pass');
   assert.equal(find(findings, 'protocol-log.imap4').severity, 'warning');
   assert.match(find(findings, 'protocol-log.imap4').fix ?? '', /^portcullis imap set --protocol-log-max-directory-size \d+$/);
@@ -203,4 +204,65 @@ test('trusted-proxies: a whole-internet network is a fail with the fix; listed b
   assert.equal(open?.severity, 'fail');
   assert.equal(open?.fix, 'portcullis server set --trusted-proxies 10.0.0.5/32');
   assert.equal(check(['::/0'])?.fix, "portcullis server set --trusted-proxies ''");
+});
+
+test('brute-force protection: a whole-internet allow-list fails with the fix; a weakened throttle warns', () => {
+  const check = (throttling: AnalyzerInput['throttling']) => find(analyze({ ...freshInit(), throttling }), 'auth.throttling');
+  assert.equal(check({ allowList: [], maxDelayMs: 8000, ipBlockAfter: 10 }).severity, 'pass');
+  assert.equal(check({ allowList: ['10.0.0.0/8'], maxDelayMs: 8000, ipBlockAfter: 10 }).severity, 'pass');
+  const open = check({ allowList: ['10.0.0.0/8', '0.0.0.0/0'], maxDelayMs: 8000, ipBlockAfter: 10 });
+  assert.equal(open.severity, 'fail');
+  assert.equal(open.fix, 'portcullis auth set --allow-list 10.0.0.0/8');
+  assert.equal(check({ allowList: ['::/0'], maxDelayMs: 8000, ipBlockAfter: 10 }).fix, "portcullis auth set --allow-list ''");
+  const weak = check({ allowList: [], maxDelayMs: 0, ipBlockAfter: 10_000 });
+  assert.equal(weak.severity, 'warning');
+  assert.equal(weak.fix, 'portcullis auth set --max-delay-ms 8000 --ip-block-after 10');
+});
+
+test('admin API: off loopback warns with the fix; loopback passes; a disabled admin service says nothing', () => {
+  const check = (adminBindings: AnalyzerInput['adminBindings'], admin: 'Automatic' | 'Disabled' = 'Automatic') =>
+    analyze({ ...freshInit(), services: { ...freshInit().services, admin }, adminBindings }).find((f) => f.id === 'listeners.admin');
+  const open = check([{ host: '127.0.0.1', port: 8443 }, { host: '0.0.0.0', port: 9443 }]);
+  assert.equal(open?.severity, 'warning');
+  assert.match(open?.detail ?? '', /0\.0\.0\.0:9443/);
+  assert.equal(open?.fix, 'portcullis admin set --bindings 127.0.0.1:9443');
+  assert.equal(check([{ host: '127.0.0.1', port: 8443 }])?.severity, 'pass');
+  assert.equal(check([{ host: '0.0.0.0', port: 8443 }], 'Disabled'), undefined);
+});
+
+/** Warnings and fails that no command can fix: free disk space, and the built-in cipher suites. */
+const NO_FIX_POSSIBLE = ['disk.free', 'tls.ciphers'];
+
+test('every warning and fail names the command that fixes it (except where none exists)', () => {
+  const input = freshInit();
+  input.services = { ...input.services, imap4: 'Automatic', pop3: 'Automatic', lmtp: 'Automatic', admin: 'Automatic' };
+  input.protocols = [
+    proto('imap4', { loginType: 'PlainTextLogin', certificateName: 'imap.example.org', selectedCertificate: null, protocolLog: { enabled: true, maxAgeDays: 0, maxTotalBytes: 0 },
+      connectionSettings: [{ setting: 'external-connection-settings', entry: 'mail.example.org:143:', host: 'mail.example.org', port: 143, encryption: '' }] }),
+    proto('pop3', { sslBindings: [], cleartextBindings: [] }),
+    { ...proto('imap4'), protocol: 'smtp', section: 'smtp', frontend: 'submission', backend: null, certificateSetting: 'tls-certificate-name', selectedCertificate: 'self', protocolLog: null, fqdn: 'smtp.other.example' },
+  ];
+  input.certificates = [
+    cert({ name: 'old', selfSigned: false, keyType: 'RSA', keySize: 1024, signatureHash: 'SHA-1', notAfter: new Date(NOW.getTime() + 3 * DAY), inUseBy: ['imap4'] }),
+    cert({ name: 'self', notAfter: new Date(NOW.getTime() + 20 * DAY), keyType: 'RSA', keySize: 1024 }),
+  ];
+  input.unreadableCertificates = ['broken.json'];
+  input.tls = { minVersion: 'TLSv1', ciphers: ['AES128-SHA'] };
+  input.paths = [{ path: '/srv/data', mode: 0o755 }];
+  input.freeDiskBytes = 10 * 1024 ** 2;
+  input.lmtpHosts = ['0.0.0.0'];
+  input.adminBindings = [{ host: '0.0.0.0', port: 8443 }];
+  input.trustedProxies = ['0.0.0.0/0'];
+  input.throttling = { allowList: ['::/0'], maxDelayMs: 8000, ipBlockAfter: 10 };
+  const bad = analyze(input).filter((f) => f.severity === 'warning' || f.severity === 'fail');
+  const ids = bad.map((f) => f.id);
+  for (const id of ['login-type.imap4', 'listeners.imap4', 'listeners.pop3', 'connection-settings.imap4', 'certificate.name.imap4', 'services.imap4', 'certificate.expiry.old', 'certificate.key.old', 'certificate.signature.old',
+    'certificate.self-signed.self', 'certificate.unreadable.broken.json', 'certificate.name.smtp', 'tls.versions', 'tls.ciphers', 'protocol-log.imap4',
+    'auth.throttling', 'listeners.lmtp', 'net.trusted-proxies', 'listeners.admin', 'data-dir.permissions', 'disk.free']) {
+    assert.ok(ids.includes(id), `${id} among ${ids.join(' ')}`);
+  }
+  for (const f of bad) {
+    if (NO_FIX_POSSIBLE.includes(f.id)) assert.equal(f.fix, null, f.id);
+    else assert.match(f.fix ?? '', /^(portcullis |chmod )/, `${f.id} (${f.severity}) has no fix`);
+  }
 });

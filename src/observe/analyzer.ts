@@ -4,10 +4,12 @@
  * and the exact command that fixes it. Nothing here reads files or the clock.
  *
  * Decisions:
- * - PlainTextLogin is a **fail** when the protocol has a cleartext (unencrypted-or-tls) binding on
- *   any address that is not loopback (0.0.0.0 and [::] count as public): passwords can cross a
- *   network in the clear. It is a **warning** when the cleartext bindings are loopback only, or
- *   when there is no cleartext binding (nothing is exposed today, but one binding change away).
+ * - PlainTextLogin is a **fail** when the protocol has any cleartext (unencrypted-or-tls) binding,
+ *   loopback included (a local proxy or tunnel can still carry the password in the clear). It is
+ *   a **warning** when there is no cleartext binding (nothing is exposed today, but one binding
+ *   change away).
+ * - Every warning or fail names the command that fixes it, except where no command can: low disk
+ *   space (disk.free) and weak cipher suites (tls.ciphers: the suites are built in, not settable).
  * - Settings are judged whether or not the service is enabled: a disabled service is one command
  *   away from running with them.
  */
@@ -88,8 +90,8 @@ export interface AnalyzerInput {
   paths: Array<{ path: string; mode: number }>;
   dataDir: string;
   freeDiskBytes: number | null;
-  /** null/absent: not known. The built-in authenticator always throttles. */
-  bruteForceProtection?: boolean | null;
+  /** The auth throttling settings; null/absent: not known. */
+  throttling?: { allowList: string[]; maxDelayMs: number; ipBlockAfter: number } | null;
   /** LMTP TCP listen hosts (unix sockets left out); null/absent: not known. */
   lmtpHosts?: string[] | null;
   /** Admin API listen bindings; null/absent: no admin listener configured. */
@@ -120,14 +122,11 @@ function loginTypeCheck(p: ProtocolFacts): Finding {
   if (p.loginType === 'PlainTextAuthentication') {
     return { id, severity: 'info', title: `${p.protocol}: PlainTextAuthentication`, detail: 'Password mechanisms only over TLS; mechanisms that never expose the password are allowed in cleartext. SecureLogin is stricter.', fix };
   }
-  const publicClear = p.cleartextBindings.filter((b) => !isLoopback(b.host));
-  if (publicClear.length) {
-    return { id, severity: 'fail', title: `${p.protocol}: cleartext login allowed on network addresses`, detail: `login-type is PlainTextLogin and ${fmt(publicClear)} accept connections without TLS: passwords can cross the network in the clear. Check 'portcullis logs insecure-logins --protocol ${p.protocol}' for clients that would break.`, fix };
+  if (p.cleartextBindings.length) {
+    const where = p.cleartextBindings.every((b) => isLoopback(b.host)) ? ' (loopback is not exempt)' : ': passwords can cross the network in the clear';
+    return { id, severity: 'fail', title: `${p.protocol}: cleartext login allowed`, detail: `login-type is PlainTextLogin and ${fmt(p.cleartextBindings)} accept connections without TLS${where}. Check 'portcullis logs insecure-logins --protocol ${p.protocol}' for clients that would break.`, fix };
   }
-  const detail = p.cleartextBindings.length
-    ? `login-type is PlainTextLogin; cleartext bindings (${fmt(p.cleartextBindings)}) are loopback only.`
-    : 'login-type is PlainTextLogin; no cleartext binding exists now, but adding one would expose passwords.';
-  return { id, severity: 'warning', title: `${p.protocol}: cleartext login allowed`, detail, fix };
+  return { id, severity: 'warning', title: `${p.protocol}: cleartext login allowed`, detail: 'login-type is PlainTextLogin; no cleartext binding exists now, but adding one would expose passwords.', fix };
 }
 
 function listenerCheck(p: ProtocolFacts, services: AnalyzerInput['services']): Finding {
@@ -172,7 +171,7 @@ function tlsCheck(input: AnalyzerInput): Finding[] {
   const out: Finding[] = [];
   const weakVersion = ['SSLv3', 'TLSv1', 'TLSv1.1'].includes(input.tls.minVersion);
   out.push(weakVersion
-    ? { id: 'tls.versions', severity: 'fail', title: `TLS versions below 1.2 allowed (${input.tls.minVersion})`, detail: 'TLS 1.0 and 1.1 are deprecated (RFC 8996).', fix: null }
+    ? { id: 'tls.versions', severity: 'fail', title: `TLS versions below 1.2 allowed (${input.tls.minVersion})`, detail: 'TLS 1.0 and 1.1 are deprecated (RFC 8996).', fix: 'portcullis server set --tls-min-version TLSv1.2' }
     : { id: 'tls.versions', severity: 'pass', title: `TLS ${input.tls.minVersion.replace('TLSv', '')} and later only`, detail: '', fix: null });
   const weak = input.tls.ciphers.filter((c) => /NULL|EXPORT|RC4|DES|MD5|anon|PSK/i.test(c) || !(/^(TLS_|ECDHE-|DHE-)/.test(c) && /GCM|CHACHA20|CCM/.test(c)));
   out.push(weak.length
@@ -199,11 +198,7 @@ function protocolLogFinding(p: ProtocolFacts, log: NonNullable<ProtocolFacts['pr
 
 function exposureChecks(input: AnalyzerInput): Finding[] {
   const out: Finding[] = [];
-  if (input.bruteForceProtection === false) {
-    out.push({ id: 'auth.throttling', severity: 'fail', title: 'Brute-force protection is off', detail: 'Failed logins are not throttled.', fix: null });
-  } else if (input.bruteForceProtection === true) {
-    out.push({ id: 'auth.throttling', severity: 'pass', title: 'Brute-force protection on', detail: 'Failed logins are throttled per address and per account.', fix: null });
-  }
+  if (input.throttling) out.push(throttlingCheck(input.throttling));
   if (input.lmtpHosts && input.services.lmtp === 'Automatic') {
     const open = input.lmtpHosts.filter((h) => !isLoopback(h));
     out.push(open.length
@@ -220,10 +215,23 @@ function exposureChecks(input: AnalyzerInput): Finding[] {
   if (input.adminBindings && input.services.admin === 'Automatic') {
     const open = input.adminBindings.filter((b) => !isLoopback(b.host));
     out.push(open.length
-      ? { id: 'listeners.admin', severity: 'warning', title: 'Admin API reachable off loopback', detail: `${fmt(open)}.`, fix: null }
+      ? { id: 'listeners.admin', severity: 'warning', title: 'Admin API reachable off loopback', detail: `${fmt(open)}: anyone who reaches it can try the admin token; put it behind loopback (and an SSH tunnel or reverse proxy).`, fix: `portcullis admin set --bindings 127.0.0.1:${open[0].port}` }
       : { id: 'listeners.admin', severity: 'pass', title: 'Admin API on loopback only', detail: '', fix: null });
   }
   return out;
+}
+
+function throttlingCheck(t: NonNullable<AnalyzerInput['throttling']>): Finding {
+  const id = 'auth.throttling';
+  const whole = networkList(t.allowList).wholeInternet;
+  if (whole.length) {
+    const keep = t.allowList.filter((e) => !whole.includes(e.trim()));
+    return { id, severity: 'fail', title: 'Brute-force protection is off: the allow-list covers every address', detail: `allow-list holds ${whole.join(', ')}: failed logins from anywhere are never delayed or blocked, so passwords can be guessed at full speed.`, fix: `portcullis auth set --allow-list ${shellQuote(keep.join(','))}` };
+  }
+  if (t.maxDelayMs === 0 && t.ipBlockAfter >= 1000) {
+    return { id, severity: 'warning', title: 'Brute-force protection is nearly off', detail: `max-delay-ms is 0 and a network is blocked only after ${t.ipBlockAfter} failures.`, fix: 'portcullis auth set --max-delay-ms 8000 --ip-block-after 10' };
+  }
+  return { id, severity: 'pass', title: 'Brute-force protection on', detail: `Failed logins are delayed (up to ${t.maxDelayMs} ms) and a network is blocked after ${t.ipBlockAfter}${t.allowList.length ? `; never for ${t.allowList.join(', ')}` : ''}.`, fix: null };
 }
 
 function hostChecks(input: AnalyzerInput): Finding[] {

@@ -60,11 +60,14 @@ export interface LogFileName {
   start: Date;
   /** Sequence number within the same start time (1, 2, ...). */
   seq: number;
+  /** Which writer made it (a worker slot of `serve --workers N`); '' for a single writer. */
+  writer: string;
 }
 
 /**
  * Lists the files of one log family in `dir`, oldest first. `pattern` must capture the time key
- * (group 1) and may capture a sequence number (group 2).
+ * (group 1, or a group named key) and may capture a sequence number (group 2, or named seq) and
+ * a writer (named writer).
  */
 export async function listLogFiles(dir: string, pattern: RegExp): Promise<LogFileName[]> {
   let names: string[];
@@ -78,7 +81,9 @@ export async function listLogFiles(dir: string, pattern: RegExp): Promise<LogFil
   for (const name of names) {
     const m = pattern.exec(name);
     if (!m) continue;
-    out.push({ name, start: parseKey(m[1]), seq: m[2] ? Number(m[2]) : 0 });
+    const key = m.groups?.key ?? m[1];
+    const seq = m.groups ? m.groups.seq : m[2];
+    out.push({ name, start: parseKey(key), seq: seq ? Number(seq) : 0, writer: m.groups?.writer ?? '' });
   }
   out.sort((a, b) => a.start.getTime() - b.start.getTime() || a.seq - b.seq);
   return out;
@@ -93,7 +98,8 @@ export interface RetentionLimits {
 
 /**
  * Deletes the oldest files of a family beyond the age or total-size limit. The current file is
- * never deleted. A file's newest entry is taken to be no later than the start of the file after
+ * never deleted, nor the newest file of each writer (another process's current file, when
+ * several processes write one directory). A file's newest entry is taken to be no later than the start of the file after
  * it (or now, for the newest), nor than the end of its period when files roll over by time.
  * Returns the names deleted.
  */
@@ -125,8 +131,11 @@ export async function applyRetention(
   };
   const cutoff = now.getTime() - limits.maxAgeDays * 86_400_000;
   let total = sized.reduce((s, f) => s + f.size, 0);
+  const newestOfWriter = new Map<string, string>();
+  for (const f of files) newestOfWriter.set(f.writer, f.name); // oldest first: the last one wins
+  const kept = new Set(newestOfWriter.values());
   for (const f of sized) {
-    if (f.name === current) continue;
+    if (f.name === current || kept.has(f.name)) continue;
     const tooOld = limits.maxAgeDays > 0 && f.end.getTime() < cutoff;
     const tooBig = limits.maxTotalBytes > 0 && total > limits.maxTotalBytes;
     if (!tooOld && !tooBig) continue;

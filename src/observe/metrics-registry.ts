@@ -60,6 +60,11 @@ abstract class Family<S extends { labels: Labels } = { labels: Labels }> {
 
   abstract samples(): string[];
 
+  /** Every series as plain data (what a worker sends its primary under `serve --workers N`). */
+  seriesSnapshot(): S[] {
+    return [...this.series.values()].map((x) => structuredClone(x));
+  }
+
   render(): string {
     const lines = [`# TYPE ${this.name} ${this.type}`, `# HELP ${this.name} ${escapeHelp(this.help)}`];
     return [...lines, ...this.samples()].join('\n');
@@ -143,6 +148,20 @@ export class Histogram extends Family<{ labels: Labels; counts: number[]; sum: n
     s.count++;
   }
 
+  /** Adds a series observed elsewhere (another worker's), bucket by bucket. */
+  addSeries(labels: Labels, counts: readonly number[], sum: number, count: number): void {
+    if (counts.length !== this.buckets.length) return;
+    const { key, labels: l } = this.key(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: l, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    counts.forEach((c, i) => (s.counts[i] += c));
+    s.sum += sum;
+    s.count += count;
+  }
+
   /** Count and sum of one series (for tests and reports). */
   get(labels: Labels = {}): { count: number; sum: number } {
     const s = this.series.get(this.key(labels).key);
@@ -164,6 +183,19 @@ export class Histogram extends Family<{ labels: Labels; counts: number[]; sum: n
     return out;
   }
 }
+
+/** One family of a registry snapshot: plain data, safe to send over IPC. */
+export interface FamilySnapshot {
+  name: string;
+  type: MetricType;
+  help: string;
+  labelNames: string[];
+  buckets?: number[];
+  series: Array<{ labels: Labels; value?: number; counts?: number[]; sum?: number; count?: number }>;
+}
+
+/** How a gauge of several processes becomes one: summed, or the least or greatest value. */
+export type GaugeMerge = 'sum' | 'min' | 'max';
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
@@ -201,8 +233,7 @@ export class MetricsRegistry {
     return () => this.collectors.delete(fn);
   }
 
-  /** The OpenMetrics text exposition, ending with "# EOF". A failing collector is skipped. */
-  async render(): Promise<string> {
+  private async collect(): Promise<void> {
     for (const c of this.collectors) {
       try {
         await c();
@@ -210,6 +241,59 @@ export class MetricsRegistry {
         // a collector that cannot read its source leaves its gauges as they were
       }
     }
+  }
+
+  /** Every family and series as plain data, after the collectors ran. */
+  async snapshot(): Promise<FamilySnapshot[]> {
+    await this.collect();
+    return [...this.families.values()].map((f) => ({
+      name: f.name, type: f.type, help: f.help, labelNames: [...f.labelNames],
+      ...(f instanceof Histogram ? { buckets: [...f.buckets] } : {}),
+      series: f.seriesSnapshot(),
+    }));
+  }
+
+  /**
+   * One registry from the snapshots of several processes: counters and histograms summed,
+   * gauges summed unless `gaugeMerge` names another rule for the family.
+   */
+  static merged(snapshots: FamilySnapshot[][], gaugeMerge: Readonly<Record<string, GaugeMerge>> = {}): MetricsRegistry {
+    const out = new MetricsRegistry();
+    const seen = new Map<string, Set<string>>(); // gauge family -> series keys set once
+    for (const snap of snapshots) {
+      for (const f of snap) {
+        try {
+          if (f.type === 'counter') {
+            const c = out.counter(f.name, f.help, f.labelNames);
+            for (const s of f.series) c.inc(s.labels, s.value ?? 0);
+          } else if (f.type === 'histogram') {
+            const h = out.histogram(f.name, f.help, f.labelNames, f.buckets);
+            for (const s of f.series) h.addSeries(s.labels, s.counts ?? [], s.sum ?? 0, s.count ?? 0);
+          } else {
+            const g = out.gauge(f.name, f.help, f.labelNames);
+            const rule = gaugeMerge[f.name] ?? 'sum';
+            const keys = seen.get(f.name) ?? new Set<string>();
+            seen.set(f.name, keys);
+            for (const s of f.series) {
+              const v = s.value ?? 0;
+              const key = JSON.stringify(f.labelNames.map((l) => s.labels[l] ?? ''));
+              if (!keys.has(key)) g.set(s.labels, v);
+              else if (rule === 'sum') g.inc(s.labels, v);
+              else g.set(s.labels, rule === 'min' ? Math.min(g.get(s.labels), v) : Math.max(g.get(s.labels), v));
+              keys.add(key);
+            }
+          }
+        } catch {
+          // a family whose shape differs between processes (mid-upgrade): the first one wins
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The OpenMetrics text exposition, ending with "# EOF". A failing collector is skipped. */
+  async render(): Promise<string> {
+    await this.collect();
     const blocks = [...this.families.values()].map((f) => f.render());
     return [...blocks, '# EOF'].join('\n') + '\n';
   }

@@ -71,3 +71,26 @@ test('certificate and throttling gauges are read at each scrape; command labels 
   assert.equal(commandLabel('imap4', 'X-RANDOM-1234'), 'OTHER');
   assert.equal(commandLabel('pop3', 'RETR'), 'RETR');
 });
+
+test('merged snapshots of several processes: counters and histograms summed, gauges by their rule', async () => {
+  const worker = (logins: number, open: number, days: number, latency: number[]): MetricsRegistry => {
+    const r = new MetricsRegistry();
+    r.counter('demo_logins', 'Logins', ['result']).inc({ result: 'success' }, logins);
+    r.gauge('demo_open', 'Open now').set({}, open);
+    r.gauge('demo_cert_days', 'Days left', ['name']).set({ name: 'mail' }, days);
+    const h = r.histogram('demo_seconds', 'Latency', [], [0.1, 1]);
+    for (const v of latency) h.observe({}, v);
+    return r;
+  };
+  const a = await worker(3, 2, 40.5, [0.05, 2]).snapshot();
+  const b = await worker(4, 1, 40.25, [0.5]).snapshot();
+  const text = await MetricsRegistry.merged([a, b], { demo_cert_days: 'min' }).render();
+  const fams = parseOpenMetrics(text);
+  assert.equal(sampleValue(fams, 'demo_logins_total', { result: 'success' }), 7);
+  assert.equal(sampleValue(fams, 'demo_open', {}), 3);
+  assert.equal(sampleValue(fams, 'demo_cert_days', { name: 'mail' }), 40.25);
+  assert.equal(sampleValue(fams, 'demo_seconds_bucket', { le: '0.1' }), 1);
+  assert.equal(sampleValue(fams, 'demo_seconds_bucket', { le: '1' }), 2);
+  assert.equal(sampleValue(fams, 'demo_seconds_count', {}), 3);
+  assert.equal(sampleValue(fams, 'demo_seconds_sum', {}), 2.55);
+});

@@ -16,6 +16,7 @@
  * - portcullis_throttled_addresses                 gauge: client networks blocked by failure throttling
  */
 import { MetricsRegistry, OPENMETRICS_CONTENT_TYPE } from './metrics-registry.js';
+import { clusterMetrics } from './metrics-cluster.js';
 
 export { MetricsRegistry, OPENMETRICS_CONTENT_TYPE } from './metrics-registry.js';
 export type { Counter, Gauge, Histogram, Labels } from './metrics-registry.js';
@@ -34,9 +35,24 @@ export const storeDuration = metrics.histogram('portcullis_store_operation_durat
 export const certificateExpiryDays = metrics.gauge('portcullis_certificate_expiry_days', 'Days until a stored certificate expires (negative once expired).', ['name']);
 export const throttledAddresses = metrics.gauge('portcullis_throttled_addresses', 'Client networks currently blocked by login failure throttling.');
 
-/** The text GET /metrics serves. */
+let clusterRender: (() => Promise<string>) | null = null;
+
+/** The text GET /metrics serves: this process's registry, or under `serve --workers N` the whole server's. */
 export function renderOpenMetrics(): Promise<string> {
-  return metrics.render();
+  return clusterRender ? clusterRender() : metrics.render();
+}
+
+/**
+ * In a worker of `serve --workers N`: answer the primary's snapshot requests and serve merged,
+ * whole-server numbers on /metrics. Returns a function that stops both.
+ */
+export function serveClusterMetrics(): () => void {
+  const c = clusterMetrics(metrics);
+  clusterRender = () => c.render();
+  return () => {
+    clusterRender = null;
+    c.stop();
+  };
 }
 
 export const METRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;

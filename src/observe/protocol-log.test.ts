@@ -1,40 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProtocolLog, maskParameters, csvField, protocolLogLimits } from './protocol-log.js';
-import type { ProtocolLogRow } from './types.js';
 import { sessionProtocolLog } from './session-log.js';
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plog-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function row(over: Partial<ProtocolLogRow> = {}): ProtocolLogRow {
-  return {
-    dateTime: new Date('2024-03-04T10:00:00Z'), sessionId: 's1', seqNumber: 1, sIp: '127.0.0.1:143',
-    cIp: '127.0.0.2:50000', user: '', duration: 1, rqsize: 10, rpsize: 20, command: 'NOOP', parameters: '',
-    context: 'OK', tls: 'none', authMech: '', secure: false, ...over,
-  };
-}
-
-class Clock {
-  t: Date;
-  constructor(iso: string) { this.t = new Date(iso); }
-  now = (): Date => this.t;
-  set(iso: string): void { this.t = new Date(iso); }
-}
-
-async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort();
-}
-
-function dataLines(text: string): string[] {
-  return text.split('\r\n').filter((l) => l && !l.startsWith('#'));
-}
+import { Clock, dataLines, files, row, tempDir } from './log-testkit.js';
 
 test('writes the header block and one CSV row per write, credentials masked', async (t) => {
   const dir = await tempDir(t);
@@ -60,6 +30,7 @@ test('writes the header block and one CSV row per write, credentials masked', as
 test('masking rules', () => {
   assert.equal(maskParameters('login', '"al ice" pw'), '"al ice" ***');
   assert.equal(maskParameters('PASS', 'hunter2'), '***');
+  assert.equal(maskParameters('APOP', 'bob c4c9334bac560ecc979e58001b3e22fb'), 'bob ***');
   assert.equal(maskParameters('USER', 'bob'), 'bob');
   assert.equal(maskParameters('AUTH', 'PLAIN'), 'PLAIN');
   assert.equal(maskParameters('AUTH', 'LOGIN dXNlcg=='), 'LOGIN ***');

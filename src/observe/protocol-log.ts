@@ -2,8 +2,11 @@
  * Per-protocol command logs in the Exchange protocol-log CSV layout, plus tls, authMech and
  * secure columns. Rows are queued in memory and appended asynchronously in batches, so a
  * session never waits on the disk. Credentials are masked here, whatever the caller passed.
- * Roll-over by time or size; after each roll-over the oldest files beyond the age or total-size
- * limit are deleted (never the current one).
+ * Roll-over by time or size; after each roll-over, and on a timer while the server is quiet, the
+ * oldest files beyond the age or total-size limit are deleted (never a writer's current file).
+ * With a total-size limit, a file also rolls over before it would hold more than an eighth of
+ * it, so the directory stays within the limit between time roll-overs. Under `serve --workers N`
+ * each worker writes its own files (the slot in the name), so no two processes share a file.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { accessSync, chownSync, constants, mkdirSync, statSync } from 'node:fs';
@@ -36,6 +39,10 @@ export interface ProtocolLogOptions {
   maxAgeDays: number;
   /** 0: no size limit. */
   maxTotalBytes: number;
+  /** The worker slot of `serve --workers N` (in the file name); null/absent: the only writer. */
+  writer?: number | null;
+  /** How often the age and size limits are applied besides at roll-over (default 15 minutes). */
+  sweepIntervalMs?: number;
   now?: () => Date;
   logger?: Logger;
   version?: string;
@@ -91,7 +98,7 @@ function firstToken(s: string): { token: string; rest: string } {
 }
 
 /**
- * The parameters as they may be logged. LOGIN keeps the user name; AUTH/AUTHENTICATE keep the
+ * The parameters as they may be logged. LOGIN and APOP keep the user name; AUTH/AUTHENTICATE keep the
  * mechanism name; PASS and SASL continuation lines ("*SASL*") keep nothing.
  */
 export function maskParameters(command: string, parameters: string): string {
@@ -101,7 +108,8 @@ export function maskParameters(command: string, parameters: string): string {
     case 'PASS':
     case '*SASL*':
       return '***';
-    case 'LOGIN': {
+    case 'LOGIN':
+    case 'APOP': { // APOP's digest is MD5(timestamp + password): crackable offline
       const { token } = firstToken(parameters);
       return `${token} ***`;
     }
@@ -138,11 +146,23 @@ function header(protocol: string, version: string, created: Date): string {
   ].join('\r\n') + '\r\n';
 }
 
-/** The file-name pattern of one protocol's logs: PREFIX + yyyyMMddHH + '-' + N + '.LOG'. */
+/**
+ * The file-name pattern of one protocol's logs: PREFIX + yyyyMMddHH + '-' + N + '.LOG', or with a
+ * worker slot PREFIX + yyyyMMddHH + '-w' + slot + '-' + N + '.LOG'.
+ */
 export function protocolLogPattern(protocol: string): RegExp {
   const prefix = protocol.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  return new RegExp(`^${prefix}(\\d{10})-(\\d+)\\.LOG$`);
+  return new RegExp(`^${prefix}(?<key>\\d{10})-(?:w(?<writer>\\d+)-)?(?<seq>\\d+)\\.LOG$`);
 }
+
+/** The name of a protocol-log file. */
+export function protocolLogName(prefix: string, key: string, writer: number | null, seq: number): string {
+  return writer === null ? `${prefix}${key}-${seq}.LOG` : `${prefix}${key}-w${writer}-${seq}.LOG`;
+}
+
+/** Share of the total-size limit one file may reach when no per-file quota is set. */
+const IMPLICIT_FILE_SHARE = 8;
+const DEFAULT_SWEEP_MS = 15 * 60_000;
 
 /** Protocol-log options from a protocol's settings (log-file-roll-over-settings and friends). */
 export function protocolLogLimits(s: Pick<ProtocolSettings, 'logFileRollOverSettings' | 'logPerFileSizeQuota' | 'protocolLogMaxAge' | 'protocolLogMaxDirectorySize'>): Pick<ProtocolLogOptions, 'rollOver' | 'maxFileBytes' | 'maxAgeDays' | 'maxTotalBytes'> {
@@ -162,7 +182,14 @@ export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
   const prefix = opts.protocol.toUpperCase().replace(/[^A-Z0-9]/g, '');
   const pattern = protocolLogPattern(opts.protocol);
   const timed = typeof opts.rollOver === 'string';
-  const sizeLimit = typeof opts.rollOver === 'object' ? Math.max(1, opts.rollOver.sizeBytes) : Math.max(0, opts.maxFileBytes ?? 0);
+  const writer = opts.writer ?? null;
+  const ownWriter = writer === null ? '' : String(writer);
+  const cap = Math.max(0, opts.maxTotalBytes);
+  const quota = typeof opts.rollOver === 'object' ? Math.max(1, opts.rollOver.sizeBytes) : Math.max(0, opts.maxFileBytes ?? 0);
+  // With a directory limit no file may outgrow it: without a quota, a file holds at most an eighth.
+  const sizeLimit = cap ? Math.min(quota || Infinity, Math.max(1, Math.floor(cap / IMPLICIT_FILE_SHARE))) : quota;
+  // At a roll-over, older files are trimmed so the new file can still fill up within the limit.
+  const rollBudget = cap ? Math.max(1, cap - sizeLimit) : 0;
   let current: CurrentFile | null = null;
   let closed = false;
   let madeDir = false;
@@ -176,15 +203,35 @@ export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
     const key = hourKey(start);
     // Never append to a file from an earlier run or period: the next free sequence number.
     const existing = await listLogFiles(opts.dir, pattern);
-    const seq = 1 + existing.filter((f) => hourKey(f.start) === key).reduce((m, f) => Math.max(m, f.seq), 0);
-    const name = `${prefix}${key}-${seq}.LOG`;
+    const seq = 1 + existing.filter((f) => f.writer === ownWriter && hourKey(f.start) === key).reduce((m, f) => Math.max(m, f.seq), 0);
+    const name = protocolLogName(prefix, key, writer, seq);
     const text = header(prefix, opts.version ?? '0.1.0', time);
     await appendFile(join(opts.dir, name), text, { mode: 0o600 });
     const file = { name, periodKey: key, size: Buffer.byteLength(text) };
-    const deleted = await applyRetention(opts.dir, pattern, { maxAgeDays: opts.maxAgeDays, maxTotalBytes: opts.maxTotalBytes }, name, time, opts.rollOver);
-    if (deleted.length) opts.logger?.info('protocol-log.retention', { protocol: opts.protocol, deleted });
+    await retain(name, rollBudget, time);
     return file;
   }
+
+  async function retain(currentName: string | null, maxTotalBytes: number, time: Date): Promise<void> {
+    const deleted = await applyRetention(opts.dir, pattern, { maxAgeDays: opts.maxAgeDays, maxTotalBytes }, currentName, time, opts.rollOver);
+    if (deleted.length) opts.logger?.info('protocol-log.retention', { protocol: opts.protocol, deleted });
+  }
+
+  // A quiet server rolls over seldom: the limits are also applied on a timer.
+  let sweeping = false;
+  const sweep = async (): Promise<void> => {
+    if (sweeping || closed) return;
+    sweeping = true;
+    try {
+      await retain(current?.name ?? null, cap, now());
+    } catch (err) {
+      opts.logger?.error('protocol-log.retention-failed', { protocol: opts.protocol, err });
+    } finally {
+      sweeping = false;
+    }
+  };
+  const sweeper = opts.maxAgeDays > 0 || cap > 0 ? setInterval(() => void sweep(), opts.sweepIntervalMs ?? DEFAULT_SWEEP_MS) : null;
+  sweeper?.unref();
 
   function needsRoll(file: CurrentFile | null, q: Queued, bytes: number): boolean {
     if (!file) return true;
@@ -229,6 +276,7 @@ export function createProtocolLog(opts: ProtocolLogOptions): ProtocolLog {
     flush,
     async close(): Promise<void> {
       closed = true;
+      if (sweeper) clearInterval(sweeper);
       await flush();
     },
   };

@@ -208,6 +208,92 @@ test('POP3: USER/PASS rows with PASS masked; a failed login is counted', async (
   assert.equal(delta('portcullis_commands_total', { protocol: 'pop3', command: 'PASS' }), 2);
 });
 
+/** The rows of the session that ran `command`, and the whole log's text. */
+async function sessionOf(protocol: string, command: string): Promise<{ mine: string[][]; text: string }> {
+  const all = await rows(protocol);
+  const session = all.findLast((r) => r[COL.command] === command)![COL.session];
+  return { mine: all.filter((r) => r[COL.session] === session), text: all.map((r) => r.join(',')).join('\n') };
+}
+
+const plainBlob = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
+const SECRETS = [PASSWORD, plainBlob, Buffer.from(PASSWORD).toString('base64')];
+const assertNoSecret = (text: string): void => {
+  for (const s of SECRETS) assert.ok(!text.includes(s), `${s} in the protocol log`);
+};
+
+test('IMAP AUTHENTICATE PLAIN, with a continuation line and with an initial response: the blob is masked', async () => {
+  const c = await connect(imapPort);
+  await c.until(/^\* OK/);
+  c.send('b1 AUTHENTICATE PLAIN');
+  await c.until(/^\+/);
+  c.send(plainBlob);
+  await c.until(/^b1 OK/);
+  c.send('b2 LOGOUT');
+  await c.until(/^b2 OK/);
+  await c.close();
+  await imapLog.flush();
+  const cont = await sessionOf('imap4', '*SASL*');
+  assert.deepEqual(cont.mine.filter((r) => r[COL.command] !== '').map((r) => [r[COL.command], r[COL.parameters]]), [['*SASL*', '***'], ['AUTHENTICATE', 'PLAIN'], ['LOGOUT', '']]); // the command's row when it completes
+  assertNoSecret(cont.text);
+
+  const ir = await connect(imapPort);
+  await ir.until(/^\* OK/);
+  ir.send(`b3 AUTHENTICATE PLAIN ${plainBlob}`);
+  await ir.until(/^b3 OK/);
+  ir.send('b4 LOGOUT');
+  await ir.until(/^b4 OK/);
+  await ir.close();
+  await imapLog.flush();
+  const { mine, text } = await sessionOf('imap4', 'AUTHENTICATE');
+  assert.deepEqual(mine.filter((r) => r[COL.command] === 'AUTHENTICATE').map((r) => [r[COL.parameters], r[COL.context], r[COL.user]]), [['PLAIN ***', 'OK', USER]]);
+  assertNoSecret(text);
+});
+
+test('IMAP LOGIN with the password as a literal ({n} and {n+}): the password is masked', async () => {
+  const c = await connect(imapPort);
+  await c.until(/^\* OK/);
+  c.send(`l1 LOGIN ${USER} {${PASSWORD.length}}`);
+  await c.until(/^\+/);
+  c.send(PASSWORD);
+  await c.until(/^l1 OK/);
+  c.send('l2 LOGOUT');
+  await c.until(/^l2 OK/);
+  await c.close();
+  const plus = await connect(imapPort);
+  await plus.until(/^\* OK/);
+  plus.send(`l3 LOGIN ${USER} {${PASSWORD.length}+}\r\n${PASSWORD}`);
+  await plus.until(/^l3 OK/);
+  plus.send('l4 LOGOUT');
+  await plus.until(/^l4 OK/);
+  await plus.close();
+  await imapLog.flush();
+  const all = await rows('imap4');
+  const logins = all.filter((r) => r[COL.command] === 'LOGIN').slice(-2);
+  assert.deepEqual(logins.map((r) => [r[COL.parameters].startsWith(`${USER} `), r[COL.context], r[COL.user]]), [[true, 'OK', USER], [true, 'OK', USER]]);
+  assertNoSecret(all.map((r) => r.join(',')).join('\n'));
+});
+
+test('POP3 AUTH PLAIN with a continuation line and APOP: nothing secret is logged', async () => {
+  const c = await connect(popPort);
+  await c.until(/^\+OK/);
+  c.send('APOP wired@example.org c4c9334bac560ecc979e58001b3e22fb');
+  await c.until(/^-ERR/);
+  c.send('AUTH PLAIN');
+  await c.until(/^\+/);
+  c.send(plainBlob);
+  await c.until(/^\+OK/);
+  c.send('QUIT');
+  await c.until(/^\+OK/);
+  await c.close();
+  await popLog.flush();
+  const { mine, text } = await sessionOf('pop3', '*SASL*');
+  assert.deepEqual(mine.filter((r) => r[COL.command] !== '').map((r) => [r[COL.command], r[COL.parameters]]), [
+    ['APOP', `${USER} ***`], ['AUTH', 'PLAIN'], ['*SASL*', '***'], ['QUIT', ''],
+  ]);
+  assertNoSecret(text);
+  assert.doesNotMatch(text, /c4c9334bac560ecc979e58001b3e22fb/);
+});
+
 test('protocol-log-enabled off: no rows, metrics still counted', async () => {
   await imapLog.flush();
   const count = (await rows('imap4')).length;

@@ -98,3 +98,29 @@ test('good setup: a CA-signed certificate selected by name and SecureLogin; exit
   assert.ok(!report.findings.some((f) => f.id === 'certificate.self-signed.mail.good.test' && f.severity !== 'pass' && f.severity !== 'info'),
     'the unused self-signed certificate from init is no longer flagged');
 });
+
+test('admin API on 0.0.0.0, a whole-internet allow-list, TLS 1.3 only: findings from the settings, exit 1', () => {
+  const dataDir = freshDataDir('mail.admin.test');
+  cliOk(dataDir, ['service', 'enable', 'admin']);
+  cliOk(dataDir, ['admin', 'set', '--bindings', '0.0.0.0:8443']);
+  cliOk(dataDir, ['auth', 'set', '--allow-list', '0.0.0.0/0']);
+  cliOk(dataDir, ['server', 'set', '--tls-min-version', 'TLSv1.3']);
+  const { code, report, text } = analyze(dataDir);
+  assert.equal(code, 1);
+  const admin = report.findings.find((f) => f.id === 'listeners.admin');
+  assert.equal(admin?.severity, 'warning', text);
+  assert.match(admin!.detail, /0\.0\.0\.0:8443/);
+  assert.equal(admin?.fix, 'portcullis admin set --bindings 127.0.0.1:8443');
+  const throttling = report.findings.find((f) => f.id === 'auth.throttling');
+  assert.equal(throttling?.severity, 'fail');
+  assert.equal(throttling?.fix, "portcullis auth set --allow-list ''");
+  assert.equal(report.findings.find((f) => f.id === 'tls.versions')?.title, 'TLS 1.3 and later only');
+  assert.match(text, /^\[WARN\] Admin API reachable off loopback/m);
+
+  // The fixes the analyzer names work.
+  cliOk(dataDir, ['admin', 'set', '--bindings', '127.0.0.1:8443']);
+  cliOk(dataDir, ['auth', 'set', '--allow-list', '']);
+  const after = analyze(dataDir).report.findings;
+  assert.equal(after.find((f) => f.id === 'listeners.admin')?.severity, 'pass');
+  assert.equal(after.find((f) => f.id === 'auth.throttling')?.severity, 'pass');
+});

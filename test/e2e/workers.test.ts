@@ -6,8 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { startServer, type Server } from './harness.js';
+import { cliOk, startServer, type Server } from './harness.js';
+import { parseOpenMetrics, sampleValue } from '../../src/observe/openmetrics-parse.js';
 import { ImapClient, quote } from '../../bench/loadgen/imap.js';
+import { csvFields, eventually, filesUnder } from './log-reader.js';
 
 const USER = 'alice@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -105,4 +107,47 @@ test('serve --workers 2: a worker that dies is replaced and logins keep working'
   }
   const code = await server.stop();
   assert.equal(code, 0, 'SIGTERM stops every worker and the primary exits 0');
+});
+
+test('serve --workers 2: each worker writes its own protocol-log files, each with one header at the top', async (t) => {
+  const server = await withWorkers(() => startServer({ imap: { 'login-type': 'SecureLogin', 'protocol-log-enabled': 'true' }, users: [{ address: USER, password: PASSWORD }] }));
+  t.after(() => server.stop());
+  for (let i = 0; i < 6; i++) {
+    const c = await login(server);
+    await c.logout();
+  }
+  const logDir = `${server.dataDir}/logs/imap4`;
+  const loginRows = (): number => filesUnder(logDir).reduce((n, f) => n + readFileSync(f, 'utf8').split('\r\n').filter((l) => l && !l.startsWith('#') && csvFields(l)[9] === 'LOGIN').length, 0);
+  await eventually(() => (loginRows() === 6 ? true : undefined), 'six LOGIN rows in the protocol logs');
+  const files = filesUnder(logDir);
+  const names = files.map((f) => f.slice(logDir.length + 1)).sort();
+  assert.ok(names.every((n) => /^IMAP4\d{10}-w[01]-\d+\.LOG$/.test(n)), names.join(' '));
+  assert.ok(names.some((n) => n.includes('-w0-')) && names.some((n) => n.includes('-w1-')), `both workers wrote: ${names.join(' ')}`);
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    assert.ok(text.startsWith('#Software: Portcullis\r\n'), `${f} begins with the header`);
+    assert.equal(text.match(/^#Fields: /gm)?.length, 1, `${f} has one #Fields line`);
+    assert.doesNotMatch(text, new RegExp(PASSWORD));
+    for (const line of text.split('\r\n').filter((l) => l && !l.startsWith('#'))) assert.equal(csvFields(line).length, 15, line);
+  }
+});
+
+test('serve --workers 2: /metrics counts the logins of every worker, whichever worker answers', async (t) => {
+  const server = await withWorkers(() => startServer({ services: ['imap4', 'imap4-backend', 'admin'], users: [{ address: USER, password: PASSWORD }] }));
+  t.after(() => server.stop());
+  const token = cliOk(server.dataDir, ['admin', 'token', 'add', 'prometheus', '--scope', 'read-only']).trim().split(/\s+/).pop()!;
+  const logins = async (): Promise<number> => {
+    const r = await fetch(`http://127.0.0.1:${server.ports.admin}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    return sampleValue(parseOpenMetrics(await r.text()), 'portcullis_logins_total', { protocol: 'imap4', result: 'success', secure: 'true' }) ?? 0;
+  };
+  const N = 6;
+  for (let i = 0; i < N; i++) {
+    const c = await login(server);
+    await c.logout();
+  }
+  // Connections go to the workers in turn: among four scrapes each worker answers some.
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) seen.push(await logins());
+  assert.deepEqual(seen, [N, N, N, N]);
 });

@@ -116,3 +116,18 @@ test('signature hash is read from the certificate', async () => {
   assert.equal(signatureHashOf((await caSigned('a.example.org', 'SHA-384')).chainPem), 'SHA-384');
   assert.equal(signatureHashOf('not a certificate'), 'unknown');
 });
+
+test('the submission protocol log directory (log-file-location) is in the permission check', async (t) => {
+  const logs = await mkdtemp(join(tmpdir(), 'analyze-smtp-logs-'));
+  t.after(() => rm(logs, { recursive: true, force: true }));
+  await chmod(logs, 0o755);
+  const dir = await dataDir(t, (cfg) => {
+    cfg.smtp['log-file-location'] = logs;
+  });
+  const r = await run(dir);
+  const perms = r.findings.find((f) => f.id === 'data-dir.permissions');
+  assert.equal(perms?.severity, 'fail');
+  assert.ok(perms!.detail.includes(`${logs} is 755`), perms!.detail);
+  await chmod(logs, 0o700);
+  assert.equal(severity((await run(dir)).findings, 'data-dir.permissions'), 'pass');
+});
