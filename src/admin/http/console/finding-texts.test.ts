@@ -39,7 +39,7 @@ function input(over: Partial<AnalyzerInput> = {}): AnalyzerInput {
     hostname: 'mail.example.org', services: defaultConfig('mail.example.org').services, protocols: [proto('imap4')], certificates: [cert()],
     tls: { minVersion: 'TLSv1.2', ciphers: [...TLS13_CIPHERSUITES, ...TLS12_CIPHERS] },
     paths: [{ path: '/srv/data', mode: 0o700 }], dataDir: '/srv/data', freeDiskBytes: 50 * 1024 ** 3,
-    bruteForceProtection: true, lmtpHosts: ['127.0.0.1'], adminBindings: null, now: NOW, ...over,
+    throttling: { allowList: [], maxDelayMs: 8000, ipBlockAfter: 10 }, lmtpHosts: ['127.0.0.1'], adminBindings: null, now: NOW, ...over,
   };
 }
 
@@ -64,7 +64,7 @@ function scenarios(): AnalyzerInput[] {
       unreadableCertificates: ['broken.json'],
       tls: { minVersion: 'TLSv1', ciphers: ['RC4-MD5'] },
       paths: [{ path: '/srv/data', mode: 0o755 }, { path: '/srv/data/config.json', mode: 0o644 }],
-      freeDiskBytes: 10 * 1024 ** 2, bruteForceProtection: false, lmtpHosts: ['0.0.0.0'],
+      freeDiskBytes: 10 * 1024 ** 2, throttling: { allowList: ['0.0.0.0/0', '10.0.0.0/8'], maxDelayMs: 8000, ipBlockAfter: 10 }, lmtpHosts: ['0.0.0.0'],
       trustedProxies: ['0.0.0.0/0', '10.0.0.0/8'], adminBindings: [any4(8443)],
     }),
     input({
@@ -93,6 +93,8 @@ function scenarios(): AnalyzerInput[] {
       freeDiskBytes: null,
     }),
     input({ protocols: [proto('imap4', { connectionSettings: [conn('imap.example.org:993:SSL')] })], certificates: [] }),
+    input({ throttling: { allowList: ['10.0.0.0/8'], maxDelayMs: 0, ipBlockAfter: 1000 } }),
+    input({ throttling: { allowList: ['10.0.0.0/8'], maxDelayMs: 8000, ipBlockAfter: 10 } }),
   ];
 }
 

@@ -15,7 +15,6 @@ const TEXTS: Row[] = [
   // login-type.<protocol>
   ['{p}: SecureLogin', '{p} : SecureLogin actif', '{p}: SecureLogin aktiv', '{p}: SecureLogin attivo'],
   ['{p}: PlainTextAuthentication', '{p} : PlainTextAuthentication actif', '{p}: PlainTextAuthentication aktiv', '{p}: PlainTextAuthentication attivo'],
-  ['{p}: cleartext login allowed on network addresses', '{p} : connexion en clair autorisée sur des adresses réseau', '{p}: Klartext-Anmeldung auf Netzwerkadressen erlaubt', '{p}: accesso in chiaro consentito su indirizzi di rete'],
   ['{p}: cleartext login allowed', '{p} : connexion en clair autorisée', '{p}: Klartext-Anmeldung erlaubt', '{p}: accesso in chiaro consentito'],
   ['No credentials are accepted before TLS.', "Aucun identifiant n'est accepté avant TLS.", 'Vor TLS werden keine Anmeldedaten angenommen.', 'Nessuna credenziale viene accettata prima di TLS.'],
   [
@@ -31,10 +30,10 @@ const TEXTS: Row[] = [
     "login-type è PlainTextLogin e {bindings} accettano connessioni senza TLS: le password possono attraversare la rete in chiaro. Controllare con 'portcullis logs insecure-logins --protocol {p}' quali client smetterebbero di funzionare.",
   ],
   [
-    'login-type is PlainTextLogin; cleartext bindings ({bindings}) are loopback only.',
-    'login-type vaut PlainTextLogin ; les liaisons en clair ({bindings}) sont uniquement en bouclage.',
-    'login-type ist PlainTextLogin; die Klartext-Bindungen ({bindings}) liegen nur auf Loopback.',
-    'login-type è PlainTextLogin; i binding in chiaro ({bindings}) sono solo su loopback.',
+    "login-type is PlainTextLogin and {bindings} accept connections without TLS (loopback is not exempt). Check 'portcullis logs insecure-logins --protocol {p}' for clients that would break.",
+    "login-type vaut PlainTextLogin et {bindings} acceptent des connexions sans TLS (le bouclage n'est pas exempté). Consultez 'portcullis logs insecure-logins --protocol {p}' pour voir les clients qui cesseraient de fonctionner.",
+    "login-type ist PlainTextLogin und {bindings} nehmen Verbindungen ohne TLS an (Loopback ist nicht ausgenommen). Prüfen Sie mit 'portcullis logs insecure-logins --protocol {p}', welche Clients nicht mehr funktionieren würden.",
+    "login-type è PlainTextLogin e {bindings} accettano connessioni senza TLS (il loopback non fa eccezione). Controllare con 'portcullis logs insecure-logins --protocol {p}' quali client smetterebbero di funzionare.",
   ],
   [
     'login-type is PlainTextLogin; no cleartext binding exists now, but adding one would expose passwords.',
@@ -193,10 +192,33 @@ const TEXTS: Row[] = [
   ['{p}: protocol logging on, with limits', '{p} : journal de protocole activé, avec limites', '{p}: Protokoll-Log an, mit Grenzen', '{p}: log di protocollo attivo, con limiti'],
   ['{days} days, {bytes} bytes at most.', '{days} jours, {bytes} octets au plus.', '{days} Tage, höchstens {bytes} Bytes.', '{days} giorni, al massimo {bytes} byte.'],
   // auth.throttling, listeners.lmtp, net.trusted-proxies, listeners.admin
-  ['Brute-force protection is off', 'La protection contre la force brute est désactivée', 'Der Schutz vor Brute-Force-Angriffen ist aus', 'La protezione dagli attacchi di forza bruta è disattivata'],
-  ['Failed logins are not throttled.', 'Les connexions échouées ne sont pas ralenties.', 'Fehlgeschlagene Anmeldungen werden nicht gedrosselt.', 'Gli accessi non riusciti non vengono rallentati.'],
+  ['Brute-force protection is off: the allow-list covers every address', "La protection contre la force brute est désactivée : la liste d'autorisation couvre toutes les adresses", 'Der Schutz vor Brute-Force-Angriffen ist aus: die Ausnahmeliste umfasst jede Adresse', "La protezione dagli attacchi di forza bruta è disattivata: l'elenco delle eccezioni copre ogni indirizzo"],
+  [
+    'allow-list holds {networks}: failed logins from anywhere are never delayed or blocked, so passwords can be guessed at full speed.',
+    "allow-list contient {networks} : les connexions échouées, d'où qu'elles viennent, ne sont jamais retardées ni bloquées, et les mots de passe peuvent être devinés à pleine vitesse.",
+    'allow-list enthält {networks}: fehlgeschlagene Anmeldungen von überall werden nie verzögert oder gesperrt, Passwörter können also mit voller Geschwindigkeit erraten werden.',
+    'allow-list contiene {networks}: gli accessi non riusciti da qualsiasi luogo non vengono mai ritardati né bloccati, quindi le password possono essere indovinate alla massima velocità.',
+  ],
+  ['Brute-force protection is nearly off', 'La protection contre la force brute est presque désactivée', 'Der Schutz vor Brute-Force-Angriffen ist nahezu aus', 'La protezione dagli attacchi di forza bruta è quasi disattivata'],
+  [
+    'max-delay-ms is 0 and a network is blocked only after {n} failures.',
+    "max-delay-ms vaut 0 et un réseau n'est bloqué qu'après {n} échecs.",
+    'max-delay-ms ist 0, und ein Netz wird erst nach {n} Fehlversuchen gesperrt.',
+    'max-delay-ms è 0 e una rete viene bloccata solo dopo {n} tentativi falliti.',
+  ],
+  [
+    'Failed logins are delayed (up to {ms} ms) and a network is blocked after {n}; never for {networks}.',
+    "Les connexions échouées sont retardées (jusqu'à {ms} ms) et un réseau est bloqué après {n} ; jamais pour {networks}.",
+    'Fehlgeschlagene Anmeldungen werden verzögert (bis zu {ms} ms), und ein Netz wird nach {n} gesperrt; nie für {networks}.',
+    'Gli accessi non riusciti vengono ritardati (fino a {ms} ms) e una rete viene bloccata dopo {n}; mai per {networks}.',
+  ],
+  [
+    'Failed logins are delayed (up to {ms} ms) and a network is blocked after {n}.',
+    "Les connexions échouées sont retardées (jusqu'à {ms} ms) et un réseau est bloqué après {n}.",
+    'Fehlgeschlagene Anmeldungen werden verzögert (bis zu {ms} ms), und ein Netz wird nach {n} gesperrt.',
+    'Gli accessi non riusciti vengono ritardati (fino a {ms} ms) e una rete viene bloccata dopo {n}.',
+  ],
   ['Brute-force protection on', 'Protection contre la force brute active', 'Schutz vor Brute-Force-Angriffen aktiv', 'Protezione dagli attacchi di forza bruta attiva'],
-  ['Failed logins are throttled per address and per account.', 'Les connexions échouées sont ralenties par adresse et par compte.', 'Fehlgeschlagene Anmeldungen werden pro Adresse und pro Konto gedrosselt.', 'Gli accessi non riusciti vengono rallentati per indirizzo e per account.'],
   ['LMTP listens on a network address', 'LMTP écoute sur une adresse réseau', 'LMTP lauscht auf einer Netzwerkadresse', 'LMTP è in ascolto su un indirizzo di rete'],
   [
     'LMTP has no authentication: anyone reaching {hosts} can deliver mail.',
@@ -214,6 +236,12 @@ const TEXTS: Row[] = [
   ],
   ['PROXY protocol trusted from listed load balancers only', 'Protocole PROXY accepté uniquement des répartiteurs de charge listés', 'PROXY-Protokoll nur von den aufgeführten Load Balancern akzeptiert', 'Protocollo PROXY accettato solo dai bilanciatori di carico elencati'],
   ['Admin API reachable off loopback', "API d'administration joignable hors bouclage", 'Verwaltungs-API außerhalb von Loopback erreichbar', 'API di amministrazione raggiungibile fuori dal loopback'],
+  [
+    '{bindings}: anyone who reaches it can try the admin token; put it behind loopback (and an SSH tunnel or reverse proxy).',
+    "{bindings} : quiconque l'atteint peut essayer le jeton d'administration ; placez-la derrière le bouclage (et un tunnel SSH ou un proxy inverse).",
+    '{bindings}: Jeder, der sie erreicht, kann das Admin-Token durchprobieren; legen Sie sie hinter Loopback (und einen SSH-Tunnel oder Reverse Proxy).',
+    "{bindings}: chiunque la raggiunga può tentare il token di amministrazione; mettetela dietro il loopback (e un tunnel SSH o un reverse proxy).",
+  ],
   ['Admin API on loopback only', "API d'administration uniquement en bouclage", 'Verwaltungs-API nur auf Loopback', 'API di amministrazione solo su loopback'],
   // data-dir.permissions, disk.free
   ['Data directory readable by other users', 'Répertoire de données lisible par les autres utilisateurs', 'Datenverzeichnis für andere Benutzer lesbar', 'Directory dei dati leggibile da altri utenti'],
