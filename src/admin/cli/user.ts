@@ -82,6 +82,15 @@ async function list(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/** A backend pin as `user set --backend` takes it: HOST[:PORT], or '' (null: remove the pin). Shared with the admin API. */
+export function checkBackendPin(given: string): string | null {
+  const backend = given.trim();
+  if (backend && (backend.length > 300 || !parseTarget(backend, 1))) {
+    throw new CliError(`--backend: "${backend.slice(0, 300)}" is not allowed (allowed: HOST or HOST:PORT, IPv6 in brackets such as [2001:db8::5]:1993, or '' to remove the pin)`);
+  }
+  return backend || null;
+}
+
 /**
  * user set ADDRESS --backend HOST[:PORT]: pins the user to one backend (frontends hand them there
  * only; without a port each protocol's proxy-target-port applies). --backend '' removes the pin,
@@ -93,10 +102,7 @@ async function set(ctx: CliContext): Promise<number> {
   const address = checkAddress(positionals[0], usage);
   const given = values.backend as string | undefined;
   if (given === undefined) throw new CliError(`--backend: missing (usage: ${usage})`);
-  const backend = given.trim();
-  if (backend && (backend.length > 300 || !parseTarget(backend, 1))) {
-    throw new CliError(`--backend: "${backend.slice(0, 300)}" is not allowed (allowed: HOST or HOST:PORT, IPv6 in brackets such as [2001:db8::5]:1993, or '' to remove the pin)`);
-  }
+  const backend = checkBackendPin(given) ?? '';
   await withStore(ctx, async (store) => {
     const account = await store.getAccount(address);
     if (!account) throw new CliError(`ADDRESS: no such user ${address} (allowed: an existing user; see 'user list')`);

@@ -88,7 +88,7 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
     if (!identity) throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN; make one with portcullis admin token add NAME)');
     if (route.write && identity.scope !== 'read-write') throw new ApiError(403, `authorization: token "${identity.name}" is read-only (allowed: a read-write token for ${method} ${route.path})`);
     let body: unknown = undefined;
-    if (method === 'POST' || method === 'PUT') {
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const raw = await readBody(req);
       if (raw.length) {
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new ApiError(415, 'content-type: not allowed (allowed: application/json)');
