@@ -17,7 +17,7 @@ commands:
   service list|enable NAME|disable NAME      startup type (Automatic/Disabled)
   service start|stop|restart NAME            act on the running server (startup type unchanged)
   admin get|set                              where the admin API and web console listen
-  admin token add NAME --scope read-only|read-write | admin token list [--json] | admin token remove NAME
+  admin token add NAME --scope read-only|read-write [--expires-in-days N] | admin token list [--json] | admin token remove NAME
   config check [--json]                      validate the config file
   imap get [--json] | imap set --PARAM VALUE ...
   pop get [--json]  | pop set --PARAM VALUE ...

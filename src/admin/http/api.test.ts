@@ -7,7 +7,7 @@ import { startAdminFixture, request, type AdminFixture } from './test-support.js
 import { checkOpenApi } from './openapi-check.js';
 import { apiRoutes } from './routes.js';
 import { startControlSocket, cliTokenPath } from './server.js';
-import { tokenFilePath, readTokens } from './tokens.js';
+import { addToken, removeToken, tokenFilePath, readTokens } from './tokens.js';
 import { caAndLeaf } from '../../tls/test-certs.js';
 
 let fx: AdminFixture;
@@ -257,4 +257,28 @@ test('blocks: listed from the server, a bad address is refused, clearing needs a
   assert.equal(bad.status, 400);
   assert.match(err(bad).error, /^address: "not-an-ip" is not allowed \(allowed: an IPv4 or IPv6 address/);
   assert.equal((await request(`${fx.base}/api/blocks`, { method: 'DELETE', token: fx.readOnly })).status, 403);
+});
+
+test('tokens: the last use is recorded and listed, never the secret; an expired token gets 401', async () => {
+  assert.equal((await request(`${fx.base}/api/services`, { token: fx.readWrite })).status, 200);
+  const r = await request(`${fx.base}/api/tokens`, { token: fx.readOnly });
+  assert.equal(r.status, 200);
+  const rows = r.json as Array<{ name: string; lastUsedAt: string | null; expiresAt: string | null; expired: boolean }>;
+  assert.deepEqual(rows.map((x) => x.name), ['viewer', 'operator']);
+  for (const row of rows) assert.ok(row.lastUsedAt && Date.now() - Date.parse(row.lastUsedAt) < 120_000, `${row.name} last used just now`);
+  assert.ok(!r.text.includes(fx.readOnly) && !r.text.includes('sha256'));
+  const expired = addToken(fx.dataDir, 'short-lived', 'read-write', new Date(Date.now() - 2 * 86_400_000), { expiresInDays: 1 });
+  const valid = addToken(fx.dataDir, 'month', 'read-only', new Date(), { expiresInDays: 30 });
+  const refused = await request(`${fx.base}/api/services`, { token: expired });
+  assert.equal(refused.status, 401);
+  assert.match(err(refused).error, /a valid token is required/);
+  assert.equal((await request(`${fx.base}/api/services`, { token: valid })).status, 200);
+  const after = ((await request(`${fx.base}/api/tokens`, { token: valid })).json as typeof rows);
+  const short = after.find((x) => x.name === 'short-lived')!;
+  assert.deepEqual([short.expired, short.lastUsedAt], [true, null], 'a refused token is not marked used');
+  const month = after.find((x) => x.name === 'month')!;
+  assert.equal(month.expired, false);
+  assert.ok(Math.abs(Date.parse(month.expiresAt!) - Date.now() - 30 * 86_400_000) < 120_000);
+  removeToken(fx.dataDir, 'short-lived');
+  removeToken(fx.dataDir, 'month');
 });

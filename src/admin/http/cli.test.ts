@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configPath, defaultConfig, saveConfig } from '../../config/config.js';
@@ -42,6 +42,28 @@ test('admin token add prints the secret once; list shows names and scopes, never
   await assert.rejects(adminCommands.token(ctx(dir, ['add', 'ops', '--scope', 'read-only'])), /already exists/);
   await assert.rejects(adminCommands.token(ctx(dir, ['remove', 'nobody'])), /no token "nobody"/);
   assert.equal(await adminCommands.token(ctx(dir, ['remove', 'ops'])), 0);
+});
+
+test('admin token add --expires-in-days sets an expiry that list shows; a bad count is refused and nothing written', async () => {
+  const dir = dataDir();
+  for (const bad of ['0', '3.5', 'soon', '36500']) {
+    await assert.rejects(adminCommands.token(ctx(dir, ['add', 'tmp', '--scope', 'read-only', '--expires-in-days', bad])),
+      (e: unknown) => e instanceof CliError && /^--expires-in-days: ".*" is not allowed \(allowed: a whole number from 1 to 3650\)$/.test(e.message));
+  }
+  assert.equal(existsSync(tokenFilePath(dir)), false, 'nothing written');
+  assert.equal(await adminCommands.token(ctx(dir, ['add', 'tmp', '--scope', 'read-only', '--expires-in-days', '7'])), 0);
+  assert.equal(await adminCommands.token(ctx(dir, ['add', 'forever', '--scope', 'read-only'])), 0);
+  const l = ctx(dir, ['list', '--json']);
+  await adminCommands.token(l);
+  const rows = JSON.parse(l.out[0]) as Array<{ name: string; expiresAt: string | null; lastUsedAt: string | null; expired: boolean }>;
+  assert.ok(Math.abs(Date.parse(rows[0].expiresAt!) - Date.now() - 7 * 86_400_000) < 60_000);
+  assert.deepEqual(rows.map((r) => [r.name, r.lastUsedAt, r.expired]), [['tmp', null, false], ['forever', null, false]]);
+  assert.equal(rows[1].expiresAt, null);
+  const text = ctx(dir, ['list']);
+  await adminCommands.token(text);
+  assert.match(text.out[0], /^NAME\s+SCOPE\s+CREATED\s+LAST USED\s+EXPIRES$/);
+  assert.match(text.out[1], /^tmp\s+read-only\s+\S+\s+never\s+\d{4}-\d\d-\d\dT/);
+  assert.match(text.out[2], /^forever\s+read-only\s+\S+\s+never\s+never$/);
 });
 
 test('config check: 0 when sound, 2 with each problem printed', async () => {

@@ -5,7 +5,7 @@
 import { SERVICE_NAMES } from '../../config/schema.js';
 import type { Binding } from '../../config/config.js';
 import type { ServerControl } from './control.js';
-import type { TokenIdentity } from './tokens.js';
+import { tokenRows, type TokenIdentity } from './tokens.js';
 import {
   ApiError, addUser, analyzerReport, failedLoginReport, insecureLoginReport, listCertificates, listUsers, loginFilter, readSection,
   removeUser, sectionNames, serviceAction, setPassword, updateSection,
@@ -266,6 +266,16 @@ export function apiRoutes(): Route[] {
       params: [networkParam], response: { ...blocksReport, properties: { ...(blocksReport.properties as object), cleared: str() } },
       errors: [{ status: 503, description: 'The running server did not apply the request in time (the request stays queued).' }],
       run: async (ctx, req) => clearBlocks(ctx.control, req.params.address),
+    },
+    {
+      method: 'GET', path: '/api/tokens', operationId: 'listTokens', tag: 'tokens', write: false, auth: true,
+      summary: 'Admin API tokens (as admin token list): scope, created, last used, expiry; never the secret.',
+      params: [],
+      response: arr(obj({
+        name: str(), scope: { type: 'string', enum: ['read-only', 'read-write'] }, createdAt: str(),
+        lastUsedAt: { type: ['string', 'null'], description: 'To the minute; null: never used.' }, expiresAt: { type: ['string', 'null'], description: 'Null: never expires.' }, expired: { type: 'boolean' },
+      })),
+      run: async (ctx) => tokenRows(ctx.control.dataDir),
     },
     {
       method: 'GET', path: '/api/analyzer', operationId: 'analyze', summary: 'Analyzer findings, each with the command that fixes it.', tag: 'analyzer', write: false, auth: true,
