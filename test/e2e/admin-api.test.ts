@@ -1,4 +1,5 @@
-// The admin API on a running server where it needs the live server: lifting a login block.
+// The admin API on a running server, where what it changes must show in the live server: lifting a
+// login block, app passwords and IMAP access as a client sees them.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cliOk, python, type Server } from './harness.js';
@@ -14,8 +15,9 @@ after(async () => {
   await server?.stop();
 });
 
-const api = async (method: string, path: string): Promise<{ status: number; json: unknown }> => {
-  const r = await fetch(`http://127.0.0.1:${server.ports.admin}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const r = await fetch(`http://127.0.0.1:${server.ports.admin}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, json: await r.json() };
 };
 const login = async (source: string, password: string): Promise<{ ok: boolean; reply: string }> => {
@@ -42,4 +44,19 @@ test('a network blocked after failed logins is listed by the API, and clearing i
   assert.equal(all.status, 200, JSON.stringify(all.json));
   assert.deepEqual(all.json, { cleared: 'all', updatedAt: (all.json as { updatedAt: string }).updatedAt, blocks: [] });
   assert.equal((await login('127.0.0.8', user.password)).ok, true);
+});
+
+test('an app password made through the API logs in until it is revoked; IMAP access switched off refuses the login', { timeout: 60_000 }, async () => {
+  // Each login comes from its own address: here one failure blocks a network.
+  const users = `/api/users/${encodeURIComponent(user.address)}`;
+  const made = await api('POST', `${users}/app-passwords`, { name: 'mua', protocols: ['imap4'] });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const secret = (made.json as { password: string }).password;
+  assert.equal((await login('127.0.0.10', secret)).ok, true);
+  assert.equal((await api('DELETE', `${users}/app-passwords/mua`)).status, 200);
+  assert.equal((await login('127.0.0.11', secret)).ok, false);
+  assert.equal((await api('PATCH', users, { imapEnabled: false })).status, 200);
+  assert.equal((await login('127.0.0.12', user.password)).ok, false);
+  assert.equal((await api('PATCH', users, { imapEnabled: true })).status, 200);
+  assert.equal((await login('127.0.0.13', user.password)).ok, true);
 });
