@@ -25,7 +25,8 @@ commands:
   server get|set                     process-wide settings (tls-min-version, run-as-user)
   queue list [--json] | queue retry ID | queue remove ID
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
-  user set ADDRESS --backend HOST[:PORT]   pin the user to one backend ('' removes the pin)
+  user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false] [--quota BYTES|unlimited]
+                                             backend pin ('' removes it), IMAP/POP3 access, quota
   user app-password add ADDRESS --name N --protocols imap4,pop3,smtp | list ADDRESS [--json] | remove ADDRESS NAME
   auth get|set                       master users, throttling, bearer-token issuers
   auth blocks list [ADDRESS] [--json] | auth blocks clear [ADDRESS]

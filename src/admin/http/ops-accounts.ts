@@ -8,12 +8,9 @@ import { hashPassword } from '../../auth/passwords.js';
 import type { Account, MailStore } from '../../store/store.js';
 import { APP_PASSWORD_NAME } from '../cli/app-password.js';
 import { CliError } from '../cli/errors.js';
-import { checkBackendPin } from '../cli/user.js';
+import { MAX_QUOTA_BYTES, checkBackendPin } from '../cli/user.js';
 import type { ServerControl } from './control.js';
 import { ApiError, address, listUsers, type UserRow } from './ops.js';
-
-/** The largest quota accepted (1 PiB); null means unlimited. */
-export const MAX_QUOTA_BYTES = 2 ** 50;
 
 export const USER_FIELDS = ['backend', 'imapEnabled', 'popEnabled', 'quotaBytes'] as const;
 
