@@ -23,7 +23,7 @@ import { apiRoutes, healthReport, matchPath, type ApiContext, type Route } from 
 import { openApiDocument } from './openapi.js';
 import { bearerToken, readBody, sendError, sendJson, SECURITY_HEADERS } from './http-util.js';
 import { METRICS_CONTENT_TYPE, renderOpenMetrics } from '../../observe/metrics.js';
-import { hashToken, matchToken, newTokenSecret, readTokens, touchToken, type TokenIdentity, type TokenRecord } from './tokens.js';
+import { expiredToken, hashToken, matchToken, newTokenSecret, readTokens, touchToken, type TokenIdentity, type TokenRecord } from './tokens.js';
 import { handleConsole } from './console/handler.js';
 
 export const API_VERSION = '0.1.0';
@@ -89,7 +89,11 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
       return;
     }
     const identity = identify(bearerToken(req));
-    if (!identity) throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN; make one with portcullis admin token add NAME)');
+    if (!identity) {
+      const expired = expiredToken(opts.tokens(), bearerToken(req) ?? '');
+      if (expired) throw new ApiError(401, `authorization: token "${expired.name}" expired at ${expired.expiresAt} (allowed: a token that has not expired; make a new one with portcullis admin token add NAME)`);
+      throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN; make one with portcullis admin token add NAME)');
+    }
     if (route.write && identity.scope !== 'read-write') throw new ApiError(403, `authorization: token "${identity.name}" is read-only (allowed: a read-write token for ${method} ${route.path})`);
     let body: unknown = undefined;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {

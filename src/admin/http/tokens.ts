@@ -140,6 +140,14 @@ export function matchToken(records: ReadonlyArray<Pick<TokenRecord, 'name' | 'sc
   return hit;
 }
 
+/** The expired token a secret belongs to, if any (to say "expired" rather than "unknown"). */
+export function expiredToken(records: ReadonlyArray<Pick<TokenRecord, 'name' | 'sha256' | 'expiresAt'>>, secret: string, now = new Date()): { name: string; expiresAt: string } | null {
+  if (!secret || secret.length > 512) return null;
+  const presented = hashToken(secret);
+  const r = records.find((x) => x.sha256 === presented && isExpired(x, now));
+  return r ? { name: r.name, expiresAt: r.expiresAt! } : null;
+}
+
 export interface TokenRow {
   name: string;
   scope: TokenScope;
