@@ -192,7 +192,11 @@ test('users show access, quota and pin; an app password is revoked; a block is c
   assert.match(await page.textContent('[role=status]') ?? '', /Cleared: 192\.0\.2\.7/);
   assert.match(await page.textContent('main') ?? '', /No network is blocked/);
   assert.equal((await throttle.check('192.0.2.7', 'someone@example.test')).allowed, true);
+  // The language switch keeps the user of the app-password page.
+  await page.goto(`${fx.base}/console/users/app-passwords?address=dora%40example.test`);
   await page.selectOption('#lang-select', 'it');
   await page.locator('html[lang="it"]').waitFor({ state: 'attached' });
+  assert.match(await page.textContent('h1') ?? '', /Password per app di dora@example\.test/);
+  await page.click('nav >> text=Blocchi');
   assert.match(await page.textContent('h1') ?? '', /Reti bloccate/);
 });

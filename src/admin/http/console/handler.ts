@@ -96,7 +96,7 @@ export async function handleConsole(env: ConsoleEnv, req: IncomingMessage, res: 
   if (path === '/console/lang') {
     const chosen = pickLanguage(url.searchParams.get('lang') ?? undefined, undefined);
     const next = url.searchParams.get('next') ?? '/console/';
-    const safe = /^\/console\/[A-Za-z0-9/_-]*$/.test(next) ? next : '/console/';
+    const safe = /^\/console\/[A-Za-z0-9/_-]*(\?address=[A-Za-z0-9%._~!*'()-]*)?$/.test(next) ? next : '/console/';
     return redirect(res, safe, { 'Set-Cookie': cookie(env, LANG_COOKIE, chosen, { httpOnly: false, maxAge: 365 * 86400 }) });
   }
   const token = cookies[TOKEN_COOKIE] ?? null;
@@ -149,7 +149,9 @@ async function get(env: ConsoleEnv, p: PageEnv, res: ServerResponse, path: strin
   if (path === '/console/users') return sendHtml(res, 200, usersPage(p, await listUsers(control), flash));
   if (path === '/console/users/app-passwords') {
     const address = q.get('address') ?? '';
-    return sendHtml(res, 200, appPasswordsPage(p, address.toLowerCase(), await listAppPasswords(control, address), flash));
+    // The language switch comes back to this page with its address.
+    const here = { ...p, path: `${path}?address=${encodeURIComponent(address.toLowerCase())}` };
+    return sendHtml(res, 200, appPasswordsPage(here, address.toLowerCase(), await listAppPasswords(control, address), flash));
   }
   if (path === '/console/blocks') return sendHtml(res, 200, blocksPage(p, listBlocks(control), flash));
   if (path === '/console/logins') {
