@@ -8,6 +8,8 @@ import { openStore } from '../../store/open.js';
 import { silentLogger } from '../../core/log.js';
 import { CliError, type CliContext } from '../cli/errors.js';
 import { adminCommands } from '../cli/admin-token.js';
+import { certCommands } from '../cli/cert.js';
+import { CertStore } from '../../tls/certstore.js';
 import { configCheckCommand } from '../cli/config-check.js';
 import { serviceControlCommands } from '../cli/service-control.js';
 import { createDataDirControl } from './control.js';
@@ -92,4 +94,15 @@ test('service start|stop talk to the running server over the control socket', as
   await serviceControlCommands.stop(stopped);
   assert.equal(stopped.out[0], 'pop3: Stopped (startup type Disabled, unchanged)');
   await assert.rejects(serviceControlCommands.restart(ctx(dir, ['pop4'])), /unknown service "pop4"/);
+});
+
+test('cert list and cert remove count every service that presents a certificate, submission and admin included', async () => {
+  const dir = dataDir();
+  await CertStore.forDataDir(dir).generateSelfSigned('mail.example.test');
+  const l = ctx(dir, ['--json']);
+  assert.equal(await certCommands.list(l), 0);
+  assert.deepEqual((JSON.parse(l.out[0]) as Array<{ usedBy: string[] }>)[0].usedBy, ['imap4', 'pop3', 'submission', 'admin']);
+  await assert.rejects(certCommands.remove(ctx(dir, ['mail.example.test'])),
+    (e: unknown) => e instanceof CliError && /^NAME: "mail.example.test" is in use by imap4, pop3, submission, admin \(allowed: /.test(e.message));
+  assert.ok(CertStore.forDataDir(dir).get('mail.example.test'), 'not removed');
 });
