@@ -27,12 +27,14 @@ export function readBlocks(dataDir: string): BlocksSnapshot | null {
   }
 }
 
-/** Queues a clear request for the running server (network null = all). */
-export function requestClear(dataDir: string, network: string | null): void {
+/** Queues a clear request for the running server (network null = all); returns the request file. */
+export function requestClear(dataDir: string, network: string | null): string {
   mkdirSync(clearDir(dataDir), { recursive: true, mode: 0o700 });
   const tmp = join(clearDir(dataDir), `.${randomBytes(8).toString('hex')}.tmp`);
   writeFileSync(tmp, JSON.stringify({ network }), { mode: 0o600 });
-  renameSync(tmp, tmp.replace(/\/\.([0-9a-f]+)\.tmp$/, '/$1.json'));
+  const file = tmp.replace(/\/\.([0-9a-f]+)\.tmp$/, '/$1.json');
+  renameSync(tmp, file);
+  return file;
 }
 
 /**

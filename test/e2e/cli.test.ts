@@ -121,6 +121,24 @@ test('users: a backend pin is set, shown, refused when malformed, and removed', 
   assert.equal(pinOf(), null);
 });
 
+test('users: IMAP/POP3 access and quota are set together, shown, and a bad value changes nothing', () => {
+  type Row = { address: string; imapEnabled: boolean; popEnabled: boolean; quotaBytes: number | null };
+  const row = () => (JSON.parse(cliOk(dataDir, ['user', 'list', '--json'])) as Row[]).find((u) => u.address === 'alice@example.test')!;
+  const out = cliOk(dataDir, ['user', 'set', 'alice@example.test', '--pop-enabled', 'false', '--quota', '1000000']);
+  assert.match(out, /POP3 disabled for alice@example.test\.\nQuota of alice@example.test: 1000000 bytes\./);
+  assert.deepEqual([row().imapEnabled, row().popEnabled, row().quotaBytes], [true, false, 1_000_000]);
+  assert.match(cliOk(dataDir, ['user', 'list']), /alice@example.test {2}imap=on pop=off quota=1000000 /);
+  for (const [flag, bad] of [['--imap-enabled', 'maybe'], ['--quota', '5MB'], ['--quota', '1.5'], ['--quota', String(2 ** 51)]]) {
+    const r = cli(dataDir, ['user', 'set', 'alice@example.test', '--imap-enabled', 'false', flag, bad]);
+    assert.equal(r.code, 2, `${flag} ${bad}`);
+    assert.match(r.stderr, new RegExp(`${flag}: .* is not allowed \\(allowed: `));
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.deepEqual([row().imapEnabled, row().quotaBytes], [true, 1_000_000], 'nothing changed');
+  cliOk(dataDir, ['user', 'set', 'alice@example.test', '--pop-enabled', 'true', '--quota', 'unlimited']);
+  assert.deepEqual([row().popEnabled, row().quotaBytes], [true, null]);
+});
+
 test('deliver stores a message and reports bad recipients with sysexits codes', () => {
   const msg = 'From: a@b.test\r\nTo: alice@example.test\r\nSubject: hi\r\n\r\nhello\r\n';
   assert.match(cliOk(dataDir, ['deliver', '--to', 'alice@example.test'], msg), /delivered to alice@example.test uid 1/);

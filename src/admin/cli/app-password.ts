@@ -12,7 +12,7 @@ import { parse } from './args.js';
 import { CliError, type CliContext } from './errors.js';
 import { checkAddress } from './user.js';
 
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+export const APP_PASSWORD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 async function withAccount<T>(ctx: CliContext, address: string, fn: (store: MailStore, account: Account) => Promise<T>): Promise<T> {
   const store = await openStore(ctx.dataDir, loadConfig(ctx.dataDir));
@@ -33,7 +33,7 @@ async function add(ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(ctx.args, { name: { type: 'string' }, protocols: { type: 'string' } }, usage, 1);
   const address = checkAddress(positionals[0], usage);
   const name = values.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new CliError(`--name: missing or not allowed (allowed: 1 to 64 letters, digits, ".", "_", "-"; usage: ${usage})`);
+  if (typeof name !== 'string' || !APP_PASSWORD_NAME.test(name)) throw new CliError(`--name: missing or not allowed (allowed: 1 to 64 letters, digits, ".", "_", "-"; usage: ${usage})`);
   if (typeof values.protocols !== 'string') throw new CliError(`--protocols: missing (allowed: a comma-separated list of imap4, pop3, smtp; usage: ${usage})`);
   let protocols;
   try {
@@ -71,7 +71,7 @@ async function remove(ctx: CliContext): Promise<number> {
   const { positionals } = parse(ctx.args, {}, usage, 2);
   const address = checkAddress(positionals[0], usage);
   const name = positionals[1];
-  if (!name || !NAME.test(name)) throw new CliError(`NAME: missing or not allowed (usage: ${usage})`);
+  if (!name || !APP_PASSWORD_NAME.test(name)) throw new CliError(`NAME: missing or not allowed (usage: ${usage})`);
   await withAccount(ctx, address, async (store, account) => {
     if (!(await store.deleteAppPassword!(account.id, name))) throw new CliError(`NAME: ${address} has no app password named ${name} (see 'user app-password list ${address}')`);
   });

@@ -10,7 +10,8 @@ import { loadConfig } from '../../config/config.js';
 import { parse } from './args.js';
 import { CliError, type CliContext } from './errors.js';
 
-function checkNetwork(arg: string | undefined, usage: string): string | null {
+/** ADDRESS as `auth blocks` takes it: an IP address (made into its network key) or a network as listed. */
+export function checkNetwork(arg: string | undefined, usage: string): string | null {
   if (arg === undefined) return null;
   const [addr, bits] = arg.split('/');
   if (!addr || isIP(addr) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {

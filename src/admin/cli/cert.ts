@@ -7,7 +7,8 @@ import { CliError, type CliContext } from './errors.js';
 import { parse } from './args.js';
 import { CertStore, CertificateError, type CertInfo } from '../../tls/certstore.js';
 import { KEY_TYPES, type KeyType } from '../../tls/selfsigned.js';
-import { imapSettings, loadConfig, popSettings } from '../../config/config.js';
+import { loadConfig } from '../../config/config.js';
+import { certificateUsage } from '../cert-usage.js';
 
 /** Used by `init`: the self-signed certificate for the host name. Returns its name. */
 export async function createInitialCertificate(dataDir: string, hostname: string): Promise<string> {
@@ -16,13 +17,7 @@ export async function createInitialCertificate(dataDir: string, hostname: string
 }
 
 function usedBy(dataDir: string, store: CertStore): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  const cfg = loadConfig(dataDir);
-  for (const [service, name] of [['imap4', imapSettings(cfg).x509CertificateName], ['pop3', popSettings(cfg).x509CertificateName]] as const) {
-    const c = store.select(name) ?? store.get(name);
-    if (c) map.set(c.info.name, [...(map.get(c.info.name) ?? []), service]);
-  }
-  return map;
+  return certificateUsage(dataDir, store);
 }
 
 function show(info: CertInfo, services: string[]): Record<string, unknown> {

@@ -17,7 +17,7 @@ commands:
   service list|enable NAME|disable NAME      startup type (Automatic/Disabled)
   service start|stop|restart NAME            act on the running server (startup type unchanged)
   admin get|set                              where the admin API and web console listen
-  admin token add NAME --scope read-only|read-write | admin token list [--json] | admin token remove NAME
+  admin token add NAME --scope read-only|read-write [--expires-in-days N] | admin token list [--json] | admin token remove NAME
   config check [--json]                      validate the config file
   imap get [--json] | imap set --PARAM VALUE ...
   pop get [--json]  | pop set --PARAM VALUE ...
@@ -25,7 +25,8 @@ commands:
   server get|set                     process-wide settings (tls-min-version, run-as-user)
   queue list [--json] | queue retry ID | queue remove ID
   user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
-  user set ADDRESS --backend HOST[:PORT]   pin the user to one backend ('' removes the pin)
+  user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false] [--quota BYTES|unlimited]
+                                             backend pin ('' removes it), IMAP/POP3 access, quota
   user app-password add ADDRESS --name N --protocols imap4,pop3,smtp | list ADDRESS [--json] | remove ADDRESS NAME
   auth get|set                       master users, throttling, bearer-token issuers
   auth blocks list [ADDRESS] [--json] | auth blocks clear [ADDRESS]

@@ -3,7 +3,7 @@ import { parse } from './args.js';
 import { loadConfig } from '../../config/config.js';
 import { openStore } from '../../store/open.js';
 import { hashPassword } from '../../auth/passwords.js';
-import type { MailStore } from '../../store/store.js';
+import type { Account, MailStore } from '../../store/store.js';
 import { parseTarget } from '../../frontend/router.js';
 
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
@@ -78,31 +78,73 @@ async function list(ctx: CliContext): Promise<number> {
   });
   if (values.json) ctx.stdout(JSON.stringify(rows, null, 2));
   else if (!rows.length) ctx.stdout('(no users)');
-  else for (const r of rows) ctx.stdout(`${r.address}  imap=${r.imapEnabled ? 'on' : 'off'} pop=${r.popEnabled ? 'on' : 'off'} used=${r.usedBytes}${r.backend ? ` backend=${r.backend}` : ''}`);
+  else for (const r of rows) ctx.stdout(`${r.address}  imap=${r.imapEnabled ? 'on' : 'off'} pop=${r.popEnabled ? 'on' : 'off'} quota=${r.quotaBytes ?? 'unlimited'} used=${r.usedBytes}${r.backend ? ` backend=${r.backend}` : ''}`);
   return 0;
 }
 
-/**
- * user set ADDRESS --backend HOST[:PORT]: pins the user to one backend (frontends hand them there
- * only; without a port each protocol's proxy-target-port applies). --backend '' removes the pin,
- * as empty values clear settings elsewhere in the CLI.
- */
-async function set(ctx: CliContext): Promise<number> {
-  const usage = "portcullis user set ADDRESS --backend HOST[:PORT] (--backend '' removes the pin)";
-  const { values, positionals } = parse(ctx.args, { backend: { type: 'string' } }, usage, 1);
-  const address = checkAddress(positionals[0], usage);
-  const given = values.backend as string | undefined;
-  if (given === undefined) throw new CliError(`--backend: missing (usage: ${usage})`);
+/** A backend pin as `user set --backend` takes it: HOST[:PORT], or '' (null: remove the pin). Shared with the admin API. */
+export function checkBackendPin(given: string): string | null {
   const backend = given.trim();
   if (backend && (backend.length > 300 || !parseTarget(backend, 1))) {
     throw new CliError(`--backend: "${backend.slice(0, 300)}" is not allowed (allowed: HOST or HOST:PORT, IPv6 in brackets such as [2001:db8::5]:1993, or '' to remove the pin)`);
   }
+  return backend || null;
+}
+
+/** The largest quota accepted (1 PiB), by `user set --quota` and the admin API. */
+export const MAX_QUOTA_BYTES = 2 ** 50;
+
+function onOff(flag: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === 'on') return true;
+  if (v === 'false' || v === 'off') return false;
+  throw new CliError(`${flag}: "${raw.slice(0, 20)}" is not allowed (allowed: true or false)`);
+}
+
+function quota(raw: string): number | null {
+  const v = raw.trim().toLowerCase();
+  if (v === 'unlimited') return null;
+  if (!/^\d{1,16}$/.test(v) || Number(v) > MAX_QUOTA_BYTES) throw new CliError(`--quota: "${raw.slice(0, 20)}" is not allowed (allowed: a whole number of bytes from 0 to ${MAX_QUOTA_BYTES}, or unlimited)`);
+  return Number(v);
+}
+
+/**
+ * user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false]
+ * [--quota BYTES|unlimited]. --backend pins the user to one backend (frontends hand them there
+ * only; without a port each protocol's proxy-target-port applies); --backend '' removes the pin,
+ * as empty values clear settings elsewhere in the CLI. Every value is checked before any is written.
+ */
+async function set(ctx: CliContext): Promise<number> {
+  const usage = "portcullis user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false] [--quota BYTES|unlimited] (--backend '' removes the pin)";
+  const { values, positionals } = parse(ctx.args, {
+    backend: { type: 'string' }, 'imap-enabled': { type: 'string' }, 'pop-enabled': { type: 'string' }, quota: { type: 'string' },
+  }, usage, 1);
+  const address = checkAddress(positionals[0], usage);
+  const patch: Partial<Pick<Account, 'imapEnabled' | 'popEnabled' | 'quotaBytes' | 'backend'>> = {};
+  const said: string[] = [];
+  if (typeof values.backend === 'string') {
+    patch.backend = checkBackendPin(values.backend);
+    said.push(patch.backend ? `Pinned ${address} to backend ${patch.backend}.` : `Removed the backend pin of ${address}.`);
+  }
+  if (typeof values['imap-enabled'] === 'string') {
+    patch.imapEnabled = onOff('--imap-enabled', values['imap-enabled']);
+    said.push(`IMAP ${patch.imapEnabled ? 'enabled' : 'disabled'} for ${address}.`);
+  }
+  if (typeof values['pop-enabled'] === 'string') {
+    patch.popEnabled = onOff('--pop-enabled', values['pop-enabled']);
+    said.push(`POP3 ${patch.popEnabled ? 'enabled' : 'disabled'} for ${address}.`);
+  }
+  if (typeof values.quota === 'string') {
+    patch.quotaBytes = quota(values.quota);
+    said.push(`Quota of ${address}: ${patch.quotaBytes === null ? 'unlimited' : `${patch.quotaBytes} bytes`}.`);
+  }
+  if (!said.length) throw new CliError(`--backend: missing (give at least one of --backend, --imap-enabled, --pop-enabled, --quota; usage: ${usage})`);
   await withStore(ctx, async (store) => {
     const account = await store.getAccount(address);
     if (!account) throw new CliError(`ADDRESS: no such user ${address} (allowed: an existing user; see 'user list')`);
-    await store.updateAccount(account.id, { backend: backend || null });
+    await store.updateAccount(account.id, patch);
   });
-  ctx.stdout(backend ? `Pinned ${address} to backend ${backend}.` : `Removed the backend pin of ${address}.`);
+  for (const line of said) ctx.stdout(line);
   return 0;
 }
 

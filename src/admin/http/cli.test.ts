@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configPath, defaultConfig, saveConfig } from '../../config/config.js';
@@ -8,6 +8,8 @@ import { openStore } from '../../store/open.js';
 import { silentLogger } from '../../core/log.js';
 import { CliError, type CliContext } from '../cli/errors.js';
 import { adminCommands } from '../cli/admin-token.js';
+import { certCommands } from '../cli/cert.js';
+import { CertStore } from '../../tls/certstore.js';
 import { configCheckCommand } from '../cli/config-check.js';
 import { serviceControlCommands } from '../cli/service-control.js';
 import { createDataDirControl } from './control.js';
@@ -44,6 +46,28 @@ test('admin token add prints the secret once; list shows names and scopes, never
   assert.equal(await adminCommands.token(ctx(dir, ['remove', 'ops'])), 0);
 });
 
+test('admin token add --expires-in-days sets an expiry that list shows; a bad count is refused and nothing written', async () => {
+  const dir = dataDir();
+  for (const bad of ['0', '3.5', 'soon', '36500']) {
+    await assert.rejects(adminCommands.token(ctx(dir, ['add', 'tmp', '--scope', 'read-only', '--expires-in-days', bad])),
+      (e: unknown) => e instanceof CliError && /^--expires-in-days: ".*" is not allowed \(allowed: a whole number from 1 to 3650\)$/.test(e.message));
+  }
+  assert.equal(existsSync(tokenFilePath(dir)), false, 'nothing written');
+  assert.equal(await adminCommands.token(ctx(dir, ['add', 'tmp', '--scope', 'read-only', '--expires-in-days', '7'])), 0);
+  assert.equal(await adminCommands.token(ctx(dir, ['add', 'forever', '--scope', 'read-only'])), 0);
+  const l = ctx(dir, ['list', '--json']);
+  await adminCommands.token(l);
+  const rows = JSON.parse(l.out[0]) as Array<{ name: string; expiresAt: string | null; lastUsedAt: string | null; expired: boolean }>;
+  assert.ok(Math.abs(Date.parse(rows[0].expiresAt!) - Date.now() - 7 * 86_400_000) < 60_000);
+  assert.deepEqual(rows.map((r) => [r.name, r.lastUsedAt, r.expired]), [['tmp', null, false], ['forever', null, false]]);
+  assert.equal(rows[1].expiresAt, null);
+  const text = ctx(dir, ['list']);
+  await adminCommands.token(text);
+  assert.match(text.out[0], /^NAME\s+SCOPE\s+CREATED\s+LAST USED\s+EXPIRES$/);
+  assert.match(text.out[1], /^tmp\s+read-only\s+\S+\s+never\s+\d{4}-\d\d-\d\dT/);
+  assert.match(text.out[2], /^forever\s+read-only\s+\S+\s+never\s+never$/);
+});
+
 test('config check: 0 when sound, 2 with each problem printed', async () => {
   const dir = dataDir();
   const ok = ctx(dir, []);
@@ -70,4 +94,15 @@ test('service start|stop talk to the running server over the control socket', as
   await serviceControlCommands.stop(stopped);
   assert.equal(stopped.out[0], 'pop3: Stopped (startup type Disabled, unchanged)');
   await assert.rejects(serviceControlCommands.restart(ctx(dir, ['pop4'])), /unknown service "pop4"/);
+});
+
+test('cert list and cert remove count every service that presents a certificate, submission and admin included', async () => {
+  const dir = dataDir();
+  await CertStore.forDataDir(dir).generateSelfSigned('mail.example.test');
+  const l = ctx(dir, ['--json']);
+  assert.equal(await certCommands.list(l), 0);
+  assert.deepEqual((JSON.parse(l.out[0]) as Array<{ usedBy: string[] }>)[0].usedBy, ['imap4', 'pop3', 'submission', 'admin']);
+  await assert.rejects(certCommands.remove(ctx(dir, ['mail.example.test'])),
+    (e: unknown) => e instanceof CliError && /^NAME: "mail.example.test" is in use by imap4, pop3, submission, admin \(allowed: /.test(e.message));
+  assert.ok(CertStore.forDataDir(dir).get('mail.example.test'), 'not removed');
 });

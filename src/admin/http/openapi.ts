@@ -15,6 +15,7 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
     if (r.auth) responses['401'] = errorResponse('No token, or an unknown token.');
     if (r.write) responses['403'] = errorResponse('The token is read-only.');
     if (r.params.some((p) => p.in === 'path')) responses['404'] = errorResponse('No such item.');
+    for (const e of r.errors ?? []) responses[String(e.status)] = errorResponse(e.description);
     const op: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,
@@ -31,7 +32,7 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
     info: {
       title: 'Portcullis admin API',
       version,
-      description: 'Settings, services, certificates, users, login reports and analyzer findings. Authenticate with `Authorization: Bearer TOKEN` (portcullis admin token add NAME --scope read-only|read-write).',
+      description: 'Settings, services, certificates, users and their app passwords, login blocks, login reports and analyzer findings. Authenticate with `Authorization: Bearer TOKEN` (portcullis admin token add NAME --scope read-only|read-write).',
     },
     servers: [{ url: '/' }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),

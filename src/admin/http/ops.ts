@@ -4,9 +4,10 @@
  * and throws ApiError (status, message, setting) on bad input; nothing is written on a refusal.
  */
 import { CertStore } from '../../tls/certstore.js';
+import { certificateUsage } from '../cert-usage.js';
 import { expiryStatus, type ExpiryStatus } from '../../tls/certinfo.js';
 import {
-  ConfigError, checkBindingConflicts, formatBinding, imapSettings, loadConfig, parseBindings, popSettings, saveConfig, validateSetting,
+  ConfigError, checkBindingConflicts, formatBinding, loadConfig, parseBindings, saveConfig, validateSetting,
   type Binding, type ConfigFile,
 } from '../../config/config.js';
 import { SERVICE_NAMES, SETTINGS_SECTIONS, allowedText, type ServiceName, type SettingDef, type SettingValue } from '../../config/schema.js';
@@ -163,12 +164,7 @@ export interface CertificateRow {
 
 export function listCertificates(dataDir: string, now = new Date()): CertificateRow[] {
   const store = CertStore.forDataDir(dataDir);
-  const cfg = loadConfig(dataDir);
-  const used = new Map<string, string[]>();
-  for (const [service, name] of [['imap4', imapSettings(cfg).x509CertificateName], ['pop3', popSettings(cfg).x509CertificateName]] as const) {
-    const c = store.select(name) ?? store.get(name);
-    if (c) used.set(c.info.name, [...(used.get(c.info.name) ?? []), service]);
-  }
+  const used = certificateUsage(dataDir, store);
   return store.list().map((c) => ({
     name: c.name, subject: c.subject, sans: c.sans, issuer: c.issuer,
     notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(),
@@ -183,6 +179,8 @@ export interface UserRow {
   imapEnabled: boolean;
   popEnabled: boolean;
   quotaBytes: number | null;
+  /** The backend pin (HOST[:PORT]) as `user set --backend` sets it; null: none. */
+  backend: string | null;
   usedBytes: number;
   createdAt: string;
 }
@@ -190,12 +188,12 @@ export interface UserRow {
 export async function listUsers(control: ServerControl): Promise<UserRow[]> {
   const out: UserRow[] = [];
   for (const a of await control.store.listAccounts()) {
-    out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, usedBytes: await control.store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
+    out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, backend: a.backend ?? null, usedBytes: await control.store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
   }
   return out;
 }
 
-function address(raw: unknown): string {
+export function address(raw: unknown): string {
   try {
     return checkAddress(typeof raw === 'string' ? raw : undefined, 'an email address');
   } catch (err) {

@@ -23,7 +23,7 @@ import { apiRoutes, healthReport, matchPath, type ApiContext, type Route } from 
 import { openApiDocument } from './openapi.js';
 import { bearerToken, readBody, sendError, sendJson, SECURITY_HEADERS } from './http-util.js';
 import { METRICS_CONTENT_TYPE, renderOpenMetrics } from '../../observe/metrics.js';
-import { hashToken, matchToken, newTokenSecret, readTokens, type TokenIdentity, type TokenRecord } from './tokens.js';
+import { expiredToken, hashToken, matchToken, newTokenSecret, readTokens, touchToken, type TokenIdentity, type TokenRecord } from './tokens.js';
 import { handleConsole } from './console/handler.js';
 
 export const API_VERSION = '0.1.0';
@@ -49,17 +49,21 @@ export interface AdminApiDeps {
   logger: Logger;
 }
 
-type TokenSource = () => Array<Pick<TokenRecord, 'name' | 'scope' | 'sha256'>>;
+type TokenSource = () => Array<Pick<TokenRecord, 'name' | 'scope' | 'sha256' | 'expiresAt'>>;
 
 interface Handler {
   (req: http.IncomingMessage, res: http.ServerResponse): void;
 }
 
 /** The request handler shared by the TCP listeners and the control socket. */
-export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource; logger: Logger; secure: boolean; console: boolean; secret: Buffer }): Handler {
+export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource; logger: Logger; secure: boolean; console: boolean; secret: Buffer; used?: (identity: TokenIdentity) => void }): Handler {
   const routes = apiRoutes();
   const openapi = JSON.stringify(openApiDocument(routes, API_VERSION), null, 2) + '\n';
-  const identify = (secret: string | null): TokenIdentity | null => (secret ? matchToken(opts.tokens(), secret) : null);
+  const identify = (secret: string | null): TokenIdentity | null => {
+    const who = secret ? matchToken(opts.tokens(), secret) : null;
+    if (who) opts.used?.(who);
+    return who;
+  };
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -85,10 +89,14 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
       return;
     }
     const identity = identify(bearerToken(req));
-    if (!identity) throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN; make one with portcullis admin token add NAME)');
+    if (!identity) {
+      const expired = expiredToken(opts.tokens(), bearerToken(req) ?? '');
+      if (expired) throw new ApiError(401, `authorization: token "${expired.name}" expired at ${expired.expiresAt} (allowed: a token that has not expired; make a new one with portcullis admin token add NAME)`);
+      throw new ApiError(401, 'authorization: a valid token is required (allowed: Authorization: Bearer TOKEN; make one with portcullis admin token add NAME)');
+    }
     if (route.write && identity.scope !== 'read-write') throw new ApiError(403, `authorization: token "${identity.name}" is read-only (allowed: a read-write token for ${method} ${route.path})`);
     let body: unknown = undefined;
-    if (method === 'POST' || method === 'PUT') {
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const raw = await readBody(req);
       if (raw.length) {
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new ApiError(415, 'content-type: not allowed (allowed: application/json)');
@@ -183,11 +191,18 @@ export async function startAdminApi(deps: AdminApiDeps): Promise<RunningAdminApi
       return [];
     }
   };
+  const used = (who: TokenIdentity): void => {
+    try {
+      touchToken(deps.control.dataDir, who.name);
+    } catch (err) {
+      deps.logger.warn('admin-token-touch-failed', { detail: (err as Error).message });
+    }
+  };
   const servers: Array<{ server: http.Server; binding: Binding; tls: boolean }> = [];
   try {
     for (const binding of deps.bindings) {
       const tls = !isLoopback(binding.host);
-      const handler = createAdminHandler({ ctx, tokens, logger: deps.logger, secure: tls, console: true, secret });
+      const handler = createAdminHandler({ ctx, tokens, logger: deps.logger, secure: tls, console: true, secret, used });
       let server: http.Server;
       if (tls) {
         const initial = deps.tls.serverOptions();

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { configPath } from '../../../config/config.js';
 import { repoRoot } from '../../../../test/helpers/paths.js';
 import { startAdminFixture, type AdminFixture } from '../test-support.js';
+import { attachBlocksFile } from '../../../auth/blocks-file.js';
+import { MemoryThrottle } from '../../../auth/throttle.js';
+import { silentLogger } from '../../../core/log.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 type Playwright = typeof import('playwright-core');
@@ -27,6 +30,7 @@ before(async () => { if (!skip) fx = await startAdminFixture(); });
 after(async () => { if (fx) await fx.close(); });
 
 const shots = join(repoRoot(), 'test-artifacts', 'console');
+const shot = (page: import('playwright-core').Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
 test('log in with a token, change the IMAP login type, see the analyzer finding appear and disappear', { skip }, async (t) => {
   mkdirSync(shots, { recursive: true });
@@ -146,4 +150,53 @@ test('a read-only token sees no write controls and cannot post', { skip }, async
   assert.equal(response?.status(), 403);
   assert.match(await page.textContent('main') ?? '', /Lese-Schreib-Token/);
   assert.equal(fx.control.services().find((s) => s.name === 'imap4')?.status, 'Stopped');
+});
+
+test('users show access, quota and pin; an app password is revoked; a block is cleared', { skip }, async (t) => {
+  const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  t.after(() => browser.close());
+  const store = fx.control.store;
+  await store.createAccount('dora@example.test', null);
+  const dora = (await store.getAccount('dora@example.test'))!;
+  await store.updateAccount(dora.id, { popEnabled: false, quotaBytes: 123456, backend: '10.1.2.3:1993' });
+  await store.createAppPassword!(dora.id, 'laptop', 'not-a-real-hash', ['imap4']);
+  // The server side of blocks: a real throttle persisting to the data dir, as `serve` runs it.
+  let file: ReturnType<typeof attachBlocksFile> | null = null;
+  const throttle = new MemoryThrottle({ ipBlockAfter: 1, onChange: () => file?.changed() });
+  file = attachBlocksFile(throttle, fx.dataDir, silentLogger, 50);
+  t.after(() => file?.stop());
+  await throttle.recordFailure('192.0.2.7', 'someone@example.test');
+  await file.poll();
+
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await page.goto(`${fx.base}/console/login`);
+  await page.fill('#token', fx.readWrite);
+  await page.click('button[type=submit]:has-text("Log in")');
+  await page.click('nav >> text=Users');
+  const row = page.locator('tr', { hasText: 'dora@example.test' });
+  assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 6), ['dora@example.test', 'on', 'off', '123456', '0', '10.1.2.3:1993']);
+  await shot(page, '11-users-details');
+  await row.locator('a:has-text("App passwords")').click();
+  assert.match(await page.textContent('h1') ?? '', /App passwords of dora@example\.test/);
+  assert.match(await page.textContent('main table') ?? '', /laptop\s*imap4.*never/s);
+  page.once('dialog', (d) => void d.accept());
+  await page.click('form[action="/console/users/app-passwords/revoke"] button');
+  assert.match(await page.textContent('[role=status]') ?? '', /Revoked the app password laptop/);
+  assert.deepEqual(await store.listAppPasswords!(dora.id), []);
+  await shot(page, '12-app-passwords');
+
+  await page.click('nav >> text=Blocks');
+  assert.equal(await page.locator('[data-network="192.0.2.7"]').count(), 1);
+  await shot(page, '13-blocks');
+  await page.click('form[action="/console/blocks/clear"]:has(input[value="192.0.2.7"]) button');
+  assert.match(await page.textContent('[role=status]') ?? '', /Cleared: 192\.0\.2\.7/);
+  assert.match(await page.textContent('main') ?? '', /No network is blocked/);
+  assert.equal((await throttle.check('192.0.2.7', 'someone@example.test')).allowed, true);
+  // The language switch keeps the user of the app-password page.
+  await page.goto(`${fx.base}/console/users/app-passwords?address=dora%40example.test`);
+  await page.selectOption('#lang-select', 'it');
+  await page.locator('html[lang="it"]').waitFor({ state: 'attached' });
+  assert.match(await page.textContent('h1') ?? '', /Password per app di dora@example\.test/);
+  await page.click('nav >> text=Blocchi');
+  assert.match(await page.textContent('h1') ?? '', /Reti bloccate/);
 });

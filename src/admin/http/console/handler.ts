@@ -12,12 +12,14 @@ import {
   ApiError, addUser, analyzerReport, failedLoginReport, insecureLoginReport, listCertificates, listUsers, readSection, removeUser,
   sectionDefs, sectionNames, serviceAction, setPassword, updateSection, type ServiceAction,
 } from '../ops.js';
+import { listAppPasswords, removeAppPassword } from '../ops-accounts.js';
+import { clearBlocks, listBlocks } from '../ops-server.js';
 import { SECURITY_HEADERS, parseCookies, readBody } from '../http-util.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { pickLanguage, t, type Lang } from './strings.js';
 import { translateError } from './error-texts.js';
 import type { Flash, PageEnv } from './render.js';
-import { analyzerPage, certificatesPage, displayValue, loginPage, loginsPage, messagePage, servicesPage, settingsPage, statusText, usersPage } from './pages.js';
+import { analyzerPage, appPasswordsPage, blocksPage, certificatesPage, displayValue, loginPage, loginsPage, messagePage, servicesPage, settingsPage, statusText, usersPage } from './pages.js';
 
 export interface ConsoleEnv {
   ctx: ApiContext;
@@ -75,6 +77,8 @@ function flashFrom(lang: Lang, q: URLSearchParams): Flash | null {
     case 'added': return { kind: 'ok', text: t(lang, 'user_added', { address: v('address') }) };
     case 'removed': return { kind: 'ok', text: t(lang, 'user_removed', { address: v('address') }) };
     case 'passwd': return { kind: 'ok', text: t(lang, 'password_changed', { address: v('address') }) };
+    case 'revoked': return { kind: 'ok', text: t(lang, 'app_password_revoked', { name: v('name') }) };
+    case 'cleared': return { kind: 'ok', text: t(lang, 'blocks_cleared', { network: v('network') || t(lang, 'blocks_all') }) };
     default: return null;
   }
 }
@@ -93,7 +97,7 @@ export async function handleConsole(env: ConsoleEnv, req: IncomingMessage, res: 
   if (path === '/console/lang') {
     const chosen = pickLanguage(url.searchParams.get('lang') ?? undefined, undefined);
     const next = url.searchParams.get('next') ?? '/console/';
-    const safe = /^\/console\/[A-Za-z0-9/_-]*$/.test(next) ? next : '/console/';
+    const safe = /^\/console\/[A-Za-z0-9/_-]*(\?address=[A-Za-z0-9%._~!*'()-]*)?$/.test(next) ? next : '/console/';
     return redirect(res, safe, { 'Set-Cookie': cookie(env, LANG_COOKIE, chosen, { httpOnly: false, maxAge: 365 * 86400 }) });
   }
   const token = cookies[TOKEN_COOKIE] ?? null;
@@ -144,6 +148,13 @@ async function get(env: ConsoleEnv, p: PageEnv, res: ServerResponse, path: strin
   }
   if (path === '/console/certificates') return sendHtml(res, 200, certificatesPage(p, listCertificates(control.dataDir)));
   if (path === '/console/users') return sendHtml(res, 200, usersPage(p, await listUsers(control), flash));
+  if (path === '/console/users/app-passwords') {
+    const address = q.get('address') ?? '';
+    // The language switch comes back to this page with its address.
+    const here = { ...p, path: `${path}?address=${encodeURIComponent(address.toLowerCase())}` };
+    return sendHtml(res, 200, appPasswordsPage(here, address.toLowerCase(), await listAppPasswords(control, address), flash));
+  }
+  if (path === '/console/blocks') return sendHtml(res, 200, blocksPage(p, listBlocks(control), flash));
   if (path === '/console/logins') {
     return sendHtml(res, 200, loginsPage(p, await insecureLoginReport(control.dataDir, {}), await failedLoginReport(control.dataDir, {})));
   }
@@ -200,6 +211,28 @@ async function post(env: ConsoleEnv, p: PageEnv, res: ServerResponse, path: stri
     }
     const msg = path.endsWith('/add') ? 'added' : path.endsWith('/passwd') ? 'passwd' : 'removed';
     return redirect(res, `/console/users?msg=${msg}&address=${encodeURIComponent(address.toLowerCase())}`);
+  }
+  if (path === '/console/users/app-passwords/revoke') {
+    const address = form.get('address') ?? '';
+    const name = form.get('name') ?? '';
+    try {
+      await removeAppPassword(control, address, name);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status >= 500 || err.setting !== 'name') throw err;
+      return sendHtml(res, err.status, appPasswordsPage(p, address.toLowerCase(), await listAppPasswords(control, address), { kind: 'bad', text: err.message }));
+    }
+    return redirect(res, `/console/users/app-passwords?address=${encodeURIComponent(address.toLowerCase())}&msg=revoked&name=${encodeURIComponent(name)}`);
+  }
+  if (path === '/console/blocks/clear') {
+    const network = form.get('network') || null;
+    let done;
+    try {
+      done = await clearBlocks(control, network);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return sendHtml(res, err.status, blocksPage(p, listBlocks(control), { kind: 'bad', text: err.message }));
+    }
+    return redirect(res, `/console/blocks?msg=cleared&network=${encodeURIComponent(network === null ? '' : done.cleared)}`);
   }
   return sendHtml(res, 404, messagePage(p, t(p.lang, 'error_title'), t(p.lang, 'not_found')));
 }

@@ -5,6 +5,8 @@ import type { FailedLoginRow, LoginReportRow } from '../../../observe/security-l
 import type { ServiceRow } from '../control.js';
 import { BACKEND_OF } from '../control.js';
 import type { CertificateRow, SettingRow, UserRow } from '../ops.js';
+import type { AppPasswordRow } from '../ops-accounts.js';
+import type { BlocksReport } from '../ops-server.js';
 import { isStringKey, t, type Lang, type StringKey } from './strings.js';
 import { findingText } from './finding-texts.js';
 import { allowedIn, hintOf, settingDescription, translateHint } from './setting-texts.js';
@@ -112,8 +114,14 @@ export function usersPage(env: PageEnv, rows: UserRow[], flash?: Flash | null, f
   const L = env.lang;
   const canWrite = env.identity?.scope === 'read-write';
   const list = rows.length
-    ? table([t(L, 'col_address'), t(L, 'col_used'), t(L, 'col_created'), ...(canWrite ? [t(L, 'col_actions')] : [])], rows.map((u) => [
-      esc(u.address), String(u.usedBytes), esc(u.createdAt.slice(0, 10)),
+    ? table([
+      t(L, 'col_address'), t(L, 'col_imap'), t(L, 'col_pop'), t(L, 'col_quota'), t(L, 'col_used'), t(L, 'col_backend'), t(L, 'col_created'), t(L, 'app_passwords_link'),
+      ...(canWrite ? [t(L, 'col_actions')] : []),
+    ], rows.map((u) => [
+      esc(u.address), esc(t(L, u.imapEnabled ? 'access_on' : 'access_off')), esc(t(L, u.popEnabled ? 'access_on' : 'access_off')),
+      esc(u.quotaBytes === null ? t(L, 'quota_unlimited') : String(u.quotaBytes)), String(u.usedBytes),
+      u.backend ? `<code>${esc(u.backend)}</code>` : esc(t(L, 'no_backend_pin')), esc(u.createdAt.slice(0, 10)),
+      `<a href="/console/users/app-passwords?address=${encodeURIComponent(u.address)}">${esc(t(L, 'app_passwords_link'))}</a>`,
       ...(canWrite ? [buttonForm(env, '/console/users/remove', t(L, 'remove_button'), { secondary: true, confirm: t(L, 'confirm_remove'), hidden: { address: u.address } })] : []),
     ]))
     : `<p>${esc(t(L, 'no_users'))}</p>`;
@@ -138,6 +146,34 @@ function reasonsCell(lang: Lang, reasons: Record<string, number>): string {
     const name = `reason_${key}`;
     return `<span data-reason="${esc(key)}">${esc(isStringKey(name) ? t(lang, name) : key)}: ${count}</span>`;
   }).join(', ');
+}
+
+/** One user's app passwords (never their secrets), each with a revoke button for read-write tokens. */
+export function appPasswordsPage(env: PageEnv, address: string, rows: AppPasswordRow[], flash?: Flash | null): string {
+  const L = env.lang;
+  const canWrite = env.identity?.scope === 'read-write';
+  const list = rows.length
+    ? table([t(L, 'col_name'), t(L, 'col_protocols'), t(L, 'col_created'), t(L, 'col_last_used'), ...(canWrite ? [t(L, 'col_actions')] : [])], rows.map((a) => [
+      `<code>${esc(a.name)}</code>`, esc(a.protocols.join(', ')), esc(a.createdAt.slice(0, 10)),
+      a.lastUsedAt ? `<time datetime="${esc(a.lastUsedAt)}">${esc(a.lastUsedAt.slice(0, 16).replace('T', ' '))}</time>` : esc(t(L, 'never_used')),
+      ...(canWrite ? [buttonForm(env, '/console/users/app-passwords/revoke', t(L, 'revoke_button'), { secondary: true, confirm: t(L, 'confirm_revoke'), hidden: { address, name: a.name } })] : []),
+    ]))
+    : `<p>${esc(t(L, 'no_app_passwords'))}</p>`;
+  const body = `<p>${esc(t(L, 'app_passwords_intro'))}</p>\n${list}\n<p><a href="/console/users">${esc(t(L, 'back_to_users'))}</a></p>`;
+  return page(env, t(L, 'app_passwords_title', { address }), body, flash);
+}
+
+/** Networks the running server blocks, with a clear button each and one for all. */
+export function blocksPage(env: PageEnv, report: BlocksReport, flash?: Flash | null): string {
+  const L = env.lang;
+  const canWrite = env.identity?.scope === 'read-write';
+  const list = report.blocks.length
+    ? table([t(L, 'col_network'), t(L, 'col_until'), t(L, 'col_failures'), ...(canWrite ? [t(L, 'col_actions')] : [])], report.blocks.map((b) => [
+      `<code data-network="${esc(b.network)}">${esc(b.network)}</code>`, `<time datetime="${esc(b.until)}">${esc(b.until.slice(0, 19).replace('T', ' '))}</time>`, String(b.failures),
+      ...(canWrite ? [buttonForm(env, '/console/blocks/clear', t(L, 'clear_button'), { secondary: true, hidden: { network: b.network } })] : []),
+    ])) + (canWrite ? buttonForm(env, '/console/blocks/clear', t(L, 'clear_all_button')) : '')
+    : `<p>${esc(t(L, report.updatedAt ? 'no_blocks' : 'blocks_unknown'))}</p>`;
+  return page(env, t(L, 'blocks_title'), `<p>${esc(t(L, 'blocks_intro'))}</p>\n${list}`, flash);
 }
 
 export function loginsPage(env: PageEnv, insecure: LoginReportRow[], failed: FailedLoginRow[]): string {

@@ -24,6 +24,7 @@ const NAV: Array<[string, StringKey]> = [
   ['/console/settings/imap', 'nav_settings'],
   ['/console/certificates', 'nav_certificates'],
   ['/console/users', 'nav_users'],
+  ['/console/blocks', 'nav_blocks'],
   ['/console/logins', 'nav_logins'],
   ['/console/analyzer', 'nav_analyzer'],
 ];
