@@ -77,11 +77,13 @@ export const fetch: CommandDescriptor = {
     const hasBody = items.some((i) => i.kind === 'body');
     if (!setSeen && items.every((i) => i.kind === 'simple' && FLAG_ONLY_ITEMS.has(i.name))) {
       // A flag resync (UID FETCH 1:* (FLAGS)): records without hash, date or size, bigger batches.
+      const names = items.map((i) => (i as { name: string }).name);
       for await (const records of session.mailboxes.fetchFlags(sel.id, ranges, FLAG_BATCH)) {
         let out = '';
         for (const r of records) {
-          if (sel.seqOf(r.uid) === 0 || (changedSince !== null && r.modseq <= changedSince)) continue;
-          out += renderSimple(session, r, items, null, false);
+          if (changedSince !== null && r.modseq <= changedSince) continue;
+          const seq = sel.seqOf(r.uid);
+          if (seq !== 0) out += flagOnlyLine(sel, seq, r, names);
         }
         if (out) session.write(out);
         await session.drained();
@@ -146,7 +148,32 @@ function renderSimple(session: ImapSession, r: FetchRecord, items: FetchItem[], 
 }
 
 function flagsItem(sel: NonNullable<ImapSession['selected']>, r: FlagRecord): string {
-  return `FLAGS ${flagList(sel.isRecent(r.uid) ? [...r.flags, '\\Recent'] : r.flags)}`;
+  return 'FLAGS ' + (sel.isRecent(r.uid) ? flagList([...r.flags, '\\Recent']) : sharedFlagList(r.flags));
+}
+
+/**
+ * The text of a flag list the store shares between records (frozen: see messages.ts sharedFlags),
+ * made once per distinct list: a flag resync of 100,000 messages has a handful of distinct lists.
+ */
+const flagListText = new WeakMap<readonly string[], string>();
+function sharedFlagList(flags: readonly string[]): string {
+  let text = flagListText.get(flags);
+  if (text === undefined) {
+    text = flagList(flags);
+    if (Object.isFrozen(flags)) flagListText.set(flags, text);
+  }
+  return text;
+}
+
+/** One response line of a flag resync (items among UID, FLAGS, MODSEQ, in the client's order). */
+function flagOnlyLine(sel: NonNullable<ImapSession['selected']>, seq: number, r: FlagRecord, names: readonly string[]): string {
+  let text = '* ' + seq + ' FETCH (';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (i > 0) text += ' ';
+    text += name === 'UID' ? 'UID ' + r.uid : name === 'FLAGS' ? flagsItem(sel, r) : 'MODSEQ (' + r.modseq + ')';
+  }
+  return text + ')\r\n';
 }
 
 /**
