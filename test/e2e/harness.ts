@@ -58,6 +58,8 @@ export interface ServerOptions {
   pop?: Record<string, string>;
   smtp?: Record<string, string>;
   lmtp?: Record<string, string>;
+  /** `portcullis auth set` before the server starts (restart settings such as allow-list). */
+  auth?: Record<string, string>;
   users?: Array<{ address: string; password: string }>;
 }
 
@@ -81,6 +83,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   cliOk(dataDir, ['admin', 'set', '--bindings', '127.0.0.1:0']);
   const lmtp = { bindings: '127.0.0.1:0', ...opts.lmtp };
   cliOk(dataDir, ['lmtp', 'set', ...Object.entries(lmtp).flatMap(([k, v]) => [`--${k}`, v])]);
+  if (opts.auth) cliOk(dataDir, ['auth', 'set', ...Object.entries(opts.auth).flatMap(([k, v]) => [`--${k}`, v])]);
   for (const u of opts.users ?? []) cliOk(dataDir, ['user', 'add', u.address, '--password-stdin'], u.password + '\n');
   return serve(dataDir);
 }
