@@ -92,6 +92,9 @@ test('after TLS: wrong password 535 5.7.8, right one 235; spoofed sender 553 5.7
   assert.equal((await c.cmd('AUTH PLAIN ' + b64(`\0${ALICE}\0wrong`))).text, '535 5.7.8 Authentication credentials invalid');
   assert.equal((await c.cmd('AUTH LOGIN')).code, 334);
   assert.equal((await c.cmd(b64(ALICE))).code, 334);
+  assert.equal((await c.cmd(b64('wrong'))).text, '535 5.7.8 Authentication credentials invalid');
+  // LOGIN with an initial response (the user name): only the password is asked.
+  assert.equal((await c.cmd(`AUTH LOGIN ${b64(ALICE)}`)).text, `334 ${b64('Password:')}`);
   assert.equal((await c.cmd(b64('alice-pw-1'))).code, 235);
   assert.equal((await c.cmd(`MAIL FROM:<${BOB}>`)).text, `553 5.7.1 Sender address rejected: not owned by user ${ALICE}`);
   assert.equal((await c.cmd('MAIL FROM:<>')).code, 553);
