@@ -38,7 +38,7 @@ const token = {
 };
 
 type Proto = 'imap' | 'pop' | 'smtp';
-type Mech = 'xoauth2' | 'oauthbearer';
+type Mech = 'xoauth2' | 'oauthbearer' | 'xoauth2-ir';
 interface Seen { mechanisms: string[]; ok: boolean; challenge: string | null; reply: string; after: string }
 
 // IMAP over implicit TLS, POP3 after STLS, SMTP submission after STARTTLS.
@@ -119,6 +119,17 @@ for (const proto of ['imap', 'pop', 'smtp'] as const) {
       assert.deepEqual(JSON.parse(x.challenge ?? 'null'), { status: '401', schemes: 'bearer' });
       assert.match(x.reply, REFUSED[proto]);
       assert.equal(x.after, STILL_USABLE[proto]);
+    });
+  }
+
+  if (proto === 'pop') {
+    test('pop: XOAUTH2 with the token on the AUTH line (Thunderbird sends it so) logs in', async () => {
+      const x = await login('pop', 'xoauth2-ir', alice, token.aliceRsa()); // RS256: a long token
+      assert.equal(x.ok, true, JSON.stringify(x));
+      assert.match(x.after, AFTER.pop);
+      const refused = await login('pop', 'xoauth2-ir', alice, token.expired());
+      assert.deepEqual(JSON.parse(refused.challenge ?? 'null'), { status: '401', schemes: 'bearer' });
+      assert.match(refused.reply, REFUSED.pop);
     });
   }
 

@@ -6,6 +6,8 @@ usage: oauth_login.py imap|pop|smtp HOST PORT TLS MECH NAME TOKEN [FROM]
   TLS   implicit | starttls (STLS for POP3, STARTTLS for SMTP; IMAP here is implicit only)
   MECH  xoauth2      the message is user=NAME^Aauth=Bearer TOKEN^A^A
         oauthbearer  the message is n,a=NAME,^Ahost=..^Aport=..^Aauth=Bearer TOKEN^A^A ("n,," when NAME is "")
+        xoauth2-ir   POP3 only: XOAUTH2 with the message as an initial response on the AUTH line,
+                     as Thunderbird sends it (longer than the 255 octets RFC 5034 allows)
   FROM  SMTP only: after a successful AUTH, MAIL FROM:<FROM> is sent.
 On an error challenge (a JSON document) the client answers as the RFC says (OAUTHBEARER: ^A,
 XOAUTH2: an empty response) and records the challenge.
@@ -26,6 +28,8 @@ ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 
+initial_response = mech.endswith('-ir')
+mech = mech[:-3] if initial_response else mech
 if mech == 'xoauth2':
     MECH = 'XOAUTH2'
     message = 'user=%s\x01auth=Bearer %s\x01\x01' % (name, token)
@@ -79,7 +83,10 @@ elif proto == 'pop':
     try:
         # A token makes the line longer than the 255 octets RFC 5034 allows for AUTH with an
         # initial response: send AUTH alone and the message after the (empty) challenge.
-        r = c._shortcmd('AUTH %s' % MECH).decode()
+        if initial_response:
+            r = c._shortcmd('AUTH %s %s' % (MECH, b64(message))).decode()
+        else:
+            r = c._shortcmd('AUTH %s' % MECH).decode()
         if r.rstrip() == '+':
             r = c._shortcmd(b64(message)).decode()
         if r.startswith('+ '):
