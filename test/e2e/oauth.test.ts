@@ -31,7 +31,8 @@ const claims = (email: string, extra: Record<string, unknown> = {}): Record<stri
   ({ iss: ISSUER, aud: AUDIENCE, email, iat: now(), exp: now() + 600, ...extra });
 const token = {
   alice: () => jwt(ec.privateKey, 'ES256', claims(alice), 'ec-1'),
-  aliceRsa: () => jwt(rsa.privateKey, 'RS256', claims(alice), 'rsa-1'),
+  // The size of a real provider's access token (~2.5 KB: group and scope claims).
+  aliceRsa: () => jwt(rsa.privateKey, 'RS256', claims(alice, { groups: Array.from({ length: 40 }, (_, i) => `0f4c2a6e-group-${i}-7d1b9e3a`) }), 'rsa-1'),
   expired: () => jwt(ec.privateKey, 'ES256', claims(alice, { iat: now() - 7200, exp: now() - 3600 }), 'ec-1'),
   wrongAudience: () => jwt(ec.privateKey, 'ES256', claims(alice, { aud: 'someone-else' }), 'ec-1'),
   wrongKey: () => jwt(stranger.privateKey, 'ES256', claims(alice), 'ec-1'),
@@ -122,9 +123,18 @@ for (const proto of ['imap', 'pop', 'smtp'] as const) {
     });
   }
 
+  if (proto === 'imap') {
+    test('imap: XOAUTH2 with a provider-sized token as a SASL-IR initial response logs in', async () => {
+      const x = await login('imap', 'xoauth2-ir', alice, token.aliceRsa());
+      assert.equal(x.ok, true, JSON.stringify(x));
+      assert.match(x.after, AFTER.imap);
+    });
+  }
   if (proto === 'pop') {
     test('pop: XOAUTH2 with the token on the AUTH line (Thunderbird sends it so) logs in', async () => {
-      const x = await login('pop', 'xoauth2-ir', alice, token.aliceRsa()); // RS256: a long token
+      const long = token.aliceRsa();
+      assert.ok(long.length > 2000, String(long.length));
+      const x = await login('pop', 'xoauth2-ir', alice, long);
       assert.equal(x.ok, true, JSON.stringify(x));
       assert.match(x.after, AFTER.pop);
       const refused = await login('pop', 'xoauth2-ir', alice, token.expired());

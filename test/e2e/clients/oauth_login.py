@@ -6,8 +6,9 @@ usage: oauth_login.py imap|pop|smtp HOST PORT TLS MECH NAME TOKEN [FROM]
   TLS   implicit | starttls (STLS for POP3, STARTTLS for SMTP; IMAP here is implicit only)
   MECH  xoauth2      the message is user=NAME^Aauth=Bearer TOKEN^A^A
         oauthbearer  the message is n,a=NAME,^Ahost=..^Aport=..^Aauth=Bearer TOKEN^A^A ("n,," when NAME is "")
-        xoauth2-ir   POP3 only: XOAUTH2 with the message as an initial response on the AUTH line,
-                     as Thunderbird sends it (longer than the 255 octets RFC 5034 allows)
+        xoauth2-ir   XOAUTH2 with the message as an initial response on the command line, as
+                     Thunderbird sends it (POP3: longer than the 255 octets RFC 5034 allows;
+                     IMAP: SASL-IR, for a token that is accepted only)
   FROM  SMTP only: after a successful AUTH, MAIL FROM:<FROM> is sent.
 On an error challenge (a JSON document) the client answers as the RFC says (OAUTHBEARER: ^A,
 XOAUTH2: an empty response) and records the challenge.
@@ -61,7 +62,14 @@ if proto == 'imap':
         return after_error
 
     try:
-        typ, data = c.authenticate(MECH, answer)
+        if initial_response:
+            # imaplib has no SASL-IR: a plain command (a NO comes back as typ, not raised)
+            typ, data = c._simple_command('AUTHENTICATE', MECH, b64(message))
+            if typ != 'OK':
+                raise imaplib.IMAP4.error(b' '.join(data).decode())
+            c.state = 'AUTH'
+        else:
+            typ, data = c.authenticate(MECH, answer)
         out['ok'] = typ == 'OK'
         out['reply'] = '%s %s' % (typ, b' '.join(data).decode())
         typ, data = c.select('INBOX', readonly=True)
