@@ -60,24 +60,25 @@ class Lines {
 
 type Proto = 'imap' | 'pop' | 'smtp';
 
-/** Connects over implicit TLS and starts AUTH LOGIN; resolves at the "Username:" challenge. */
-async function startLogin(proto: Proto): Promise<Lines> {
+/** Connects over implicit TLS and starts AUTH LOGIN (or `auth`); resolves at the first challenge. */
+async function startLogin(proto: Proto, auth = 'LOGIN'): Promise<Lines> {
   const port = { imap: server.ports.imaps, pop: server.ports.pop3s, smtp: server.ports.submissions }[proto];
   const c = await Lines.connect(port);
   if (proto === 'imap') {
     await c.until(/^\* OK /);
-    c.send('a AUTHENTICATE LOGIN');
+    c.send(`a AUTHENTICATE ${auth}`);
   } else if (proto === 'pop') {
     await c.until(/^\+OK /);
-    c.send('AUTH LOGIN');
+    c.send(`AUTH ${auth}`);
   } else {
     await c.until(/^220 /);
     c.send('EHLO client.example');
     await c.until(/^250 /);
-    c.send('AUTH LOGIN');
+    c.send(`AUTH ${auth}`);
   }
-  const challenge = await c.until(/^(\+|334) /);
-  assert.equal(challenge.replace(/^(\+|334) /, ''), b64('Username:'));
+  const challenge = await c.until(/^(\+ |334 |a |-ERR|[45]\d\d )/);
+  assert.match(challenge, /^(\+|334) /, 'a challenge');
+  if (auth === 'LOGIN') assert.equal(challenge.replace(/^(\+|334) /, ''), b64('Username:'));
   return c;
 }
 
@@ -136,14 +137,15 @@ after(async () => {
 
 for (const proto of ['imap', 'pop', 'smtp'] as const) {
   test(`${proto}: clients vanishing mid-exchange leave the server serving, and no secret logged`, async () => {
-    // 1. Gone after the first challenge.
+    // 1. Gone after the first challenge: of LOGIN, and of SCRAM (the server-first message).
     (await startLogin(proto)).destroy();
+    (await startLogin(proto, `SCRAM-SHA-256 ${b64(`n,,n=${alice},r=fyko+d2lbbFgONRv9qkxdawL`)}`)).destroy();
     // 2. Gone right after sending a wrong password, and 3. after the right one: the server
     //    verifies with nobody listening.
     for (const secret of [wrong, password]) {
       const c = await startLogin(proto);
       c.send(b64(alice));
-      await c.until(/^(\+|334) /);
+      assert.match(await c.until(/^(\+ |334 |a |-ERR|[45]\d\d )/), /^(\+|334) /, 'the password prompt');
       c.send(b64(secret));
       c.destroy();
     }
