@@ -96,3 +96,38 @@ test('ID, NOOP and LOGOUT before login', async (t) => {
   const bye = await c.cmd('c', 'LOGOUT');
   assert.match(bye, /^\* BYE[^\r\n]*\r\nc OK/m);
 });
+
+test('AUTHENTICATE: malformed base64 in the initial response and in a continuation get BAD; the session goes on', async (t) => {
+  // (a third BAD before login would end the session: see 'three bad commands before login')
+  const c = await RawClient.connect(h, 'implicit');
+  t.after(() => c.close());
+  const truncated = plain(USER, PASSWORD).slice(0, -1); // one character short: not base64
+  assert.match(await c.cmd('a', `AUTHENTICATE PLAIN ${truncated}`), /^a BAD Invalid base64 in initial response\r\n/m);
+  c.write('b AUTHENTICATE PLAIN\r\n');
+  await c.waitFor(/^\+ \r\n/m);
+  c.write(`${truncated}\r\n`);
+  assert.match(await c.waitFor(/^b (OK|NO|BAD)[^\r\n]*\r\n/m), /^b BAD Invalid base64 in SASL response\r\n/m);
+  assert.match(await c.cmd('d', 'NOOP'), /^d OK/m);
+  assert.match(await c.cmd('e', `AUTHENTICATE PLAIN ${plain(USER, PASSWORD)}`), /^e OK \[CAPABILITY /m);
+});
+
+test('AUTHENTICATE LOGIN: username and password prompts, with and without an initial response', async (t) => {
+  const b = (s: string): string => Buffer.from(s).toString('base64');
+  const c = await RawClient.connect(h, 'implicit');
+  t.after(() => c.close());
+  c.write('a AUTHENTICATE LOGIN\r\n');
+  assert.equal(await c.waitFor(/^\+ [^\r\n]*\r\n/m), `+ ${b('Username:')}\r\n`);
+  c.write(`${b(USER)}\r\n`);
+  assert.equal(await c.waitFor(/^\+ [^\r\n]*\r\n/m), `+ ${b('Password:')}\r\n`);
+  c.write(`${b('wrong password')}\r\n`);
+  assert.match(await c.waitFor(/^a (OK|NO|BAD)[^\r\n]*\r\n/m), /^a NO \[AUTHENTICATIONFAILED\]/m);
+  c.write('x AUTHENTICATE LOGIN\r\n');
+  await c.waitFor(/^\+ [^\r\n]*\r\n/m);
+  c.write('!!!!\r\n');
+  assert.match(await c.waitFor(/^x (OK|NO|BAD)[^\r\n]*\r\n/m), /^x BAD Invalid base64 in SASL response\r\n/m);
+  c.write(`b AUTHENTICATE LOGIN ${b(USER)}\r\n`); // SASL-IR: the username comes with the command
+  assert.equal(await c.waitFor(/^\+ [^\r\n]*\r\n/m), `+ ${b('Password:')}\r\n`);
+  c.write(`${b(PASSWORD)}\r\n`);
+  assert.match(await c.waitFor(/^b (OK|NO|BAD)[^\r\n]*\r\n/m), /^b OK \[CAPABILITY /m);
+  assert.match(await c.cmd('c', 'SELECT INBOX'), /^c OK \[READ-WRITE\]/m);
+});

@@ -141,6 +141,11 @@ test('AUTH PLAIN and LOGIN: initial response, challenges, cancel, bad base64, un
   await d.cmd('QUIT');
   const e = await f.ready('tls');
   assert.match(await e.cmd(`auth plain ${b64('\0alice@example.org\0secret pw')}`), /^\+OK Logged in/);
+  await e.cmd('QUIT');
+  // LOGIN with an initial response: the user name comes with AUTH, only the password is asked.
+  const g = await f.ready('tls');
+  assert.equal(await g.cmd(`AUTH LOGIN ${b64('alice@example.org')}`), `+ ${b64('Password:')}`);
+  assert.match(await g.cmd(b64('secret pw')), /^\+OK Logged in/);
 });
 
 test('QUIT before login, APOP refused, wrong-state commands', async (t) => {

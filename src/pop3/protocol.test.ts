@@ -42,6 +42,16 @@ test('framer reports an over-long line once, discards it and goes on', () => {
   assert.deepEqual(f.feed(Buffer.from('NOOPX\r\n')), [{ kind: 'too-long' }]);
 });
 
+test('framer limit can depend on how the line starts (a long AUTH line), at every split offset', () => {
+  const long = 'A'.repeat(60);
+  const input = Buffer.from(`AUTH XOAUTH2 ${long}\r\nNOOP ${long}\r\nauth x\r\n`);
+  for (const parts of splits(input)) {
+    const f = new LineFramer((head) => (/^AUTH /i.test(head) ? 100 : 40));
+    const frames: Frame[] = parts.flatMap((p) => f.feed(p));
+    assert.deepEqual(frames, [{ kind: 'line', line: `AUTH XOAUTH2 ${long}` }, { kind: 'too-long' }, { kind: 'line', line: 'auth x' }]);
+  }
+});
+
 test('framer clear() drops a partial line', () => {
   const f = new LineFramer(() => 512);
   assert.deepEqual(f.feed(Buffer.from('CA')), []);

@@ -10,20 +10,24 @@ const CR = 0x0d;
 const DOT = 0x2e;
 const CRLF = Buffer.from('\r\n');
 const DOT_BUF = Buffer.from('.');
+/** How much of a line's start the framer's limit function sees. */
+const HEAD_BYTES = 5;
 
 export type Frame = { kind: 'line'; line: string } | { kind: 'too-long' };
 
 /**
  * Splits input into command lines (CRLF, or a bare LF, ends a line). A line longer than the
  * limit (counted with its line end) yields one 'too-long' frame and is discarded up to its end,
- * without ever buffering more than the limit.
+ * without ever buffering more than the limit. The limit may depend on how the line starts (its
+ * first HEAD_BYTES octets, given as latin1): an AUTH line may carry a long initial response.
  */
 export class LineFramer {
   private buf: Buffer[] = [];
   private buffered = 0;
   private discarding = false;
+  private head = '';
 
-  constructor(private readonly maxLine: () => number) {}
+  constructor(private readonly maxLine: (head: string) => number) {}
 
   feed(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
@@ -37,12 +41,14 @@ export class LineFramer {
         if (lf >= 0) this.discarding = false;
         continue;
       }
-      const limit = this.maxLine();
+      if (this.head.length < HEAD_BYTES) this.head += piece.subarray(0, HEAD_BYTES - this.head.length).toString('latin1');
+      const limit = this.maxLine(this.head);
       if (this.buffered + piece.length > limit) {
         // Over the limit: report once, drop what we hold, skip to the line end.
         frames.push({ kind: 'too-long' });
         this.buf = [];
         this.buffered = 0;
+        this.head = '';
         this.discarding = lf < 0;
         continue;
       }
@@ -52,6 +58,7 @@ export class LineFramer {
         const whole = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf);
         this.buf = [];
         this.buffered = 0;
+        this.head = '';
         let n = whole.length - 1;
         if (n > 0 && whole[n - 1] === CR) n--;
         frames.push({ kind: 'line', line: whole.subarray(0, n).toString('utf8') });
@@ -64,6 +71,7 @@ export class LineFramer {
   clear(): void {
     this.buf = [];
     this.buffered = 0;
+    this.head = '';
     this.discarding = false;
   }
 }

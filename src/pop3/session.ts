@@ -26,7 +26,8 @@ const GATE: Record<string, PopState | 'any'> = {
 const MAX_QUEUED = 64;
 /** Bad commands tolerated before login; then the connection is closed. */
 const MAX_BAD_BEFORE_LOGIN = 10;
-/** Longest SASL response line accepted while an AUTH exchange is under way. */
+/** Longest SASL response line accepted while an AUTH exchange is under way, and longest AUTH
+ * line before login: clients such as Thunderbird send a bearer token as the initial response. */
 const MAX_SASL_LINE = 16 * 1024;
 
 export interface SessionDeps {
@@ -59,7 +60,9 @@ export class Pop3Session implements PopOutput {
     this.log = deps.logger.child({ session: conn.sessionId, service: 'pop3' });
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve; });
     this.login = new LoginPhase(this);
-    this.framer = new LineFramer(() => (this.login.saslActive ? Math.max(MAX_SASL_LINE, this.settings.maxCommandSize) : this.settings.maxCommandSize));
+    this.framer = new LineFramer((head) => (this.login.saslActive || (this.state === 'authorization' && /^AUTH /i.test(head))
+      ? Math.max(MAX_SASL_LINE, this.settings.maxCommandSize)
+      : this.settings.maxCommandSize));
     conn.onClose(() => this.onClosed());
     conn.onData((chunk) => this.onData(chunk));
     this.armTimeout();

@@ -111,9 +111,36 @@ function installHooks(conn: SMTPConnection, hooks: ConnectionHooks): void {
       this.send(504, '5.5.4 Unrecognized authentication type');
       return callback();
     }
+    const initial = command.toString().trim().split(/\s+/)[2];
     const exchange = hooks.saslExchange?.(method, this.session, this._socket) ?? null;
-    if (exchange) return runSasl(this, exchange, command.toString().trim().split(/\s+/)[2], callback);
-    auth.call(this, command, callback);
+    if (exchange) return runSasl(this, exchange, initial, callback);
+    // The library decodes base64 leniently (a truncated response would be verified as a wrong
+    // password): RFC 4954 wants 501 for anything that is not base64, so check it first.
+    if (initial !== undefined && !decodeBase64(initial)) {
+      this.send(501, '5.5.2 Invalid base64 in initial response');
+      return callback();
+    }
+    auth.call(this, command, () => {
+      guardContinuation(this);
+      callback();
+    });
+  };
+}
+
+/** Makes the library's pending SASL continuation handler (if any) refuse non-base64 with 501. */
+function guardContinuation(conn: SMTPConnection): void {
+  const next = conn._nextHandler;
+  if (typeof next !== 'function') return;
+  conn._nextHandler = function (this: SMTPConnection, command: Buffer, cb: () => void): void {
+    const line = command.toString().trim();
+    if (line !== '*' && !decodeBase64(line)) {
+      conn.send(501, '5.5.2 Invalid base64 in SASL response');
+      return cb();
+    }
+    next.call(this, command, () => {
+      guardContinuation(conn); // LOGIN asks for the password next
+      cb();
+    });
   };
 }
 

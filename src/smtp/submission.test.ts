@@ -92,6 +92,9 @@ test('after TLS: wrong password 535 5.7.8, right one 235; spoofed sender 553 5.7
   assert.equal((await c.cmd('AUTH PLAIN ' + b64(`\0${ALICE}\0wrong`))).text, '535 5.7.8 Authentication credentials invalid');
   assert.equal((await c.cmd('AUTH LOGIN')).code, 334);
   assert.equal((await c.cmd(b64(ALICE))).code, 334);
+  assert.equal((await c.cmd(b64('wrong'))).text, '535 5.7.8 Authentication credentials invalid');
+  // LOGIN with an initial response (the user name): only the password is asked.
+  assert.equal((await c.cmd(`AUTH LOGIN ${b64(ALICE)}`)).text, `334 ${b64('Password:')}`);
   assert.equal((await c.cmd(b64('alice-pw-1'))).code, 235);
   assert.equal((await c.cmd(`MAIL FROM:<${BOB}>`)).text, `553 5.7.1 Sender address rejected: not owned by user ${ALICE}`);
   assert.equal((await c.cmd('MAIL FROM:<>')).code, 553);
@@ -193,4 +196,26 @@ test('garbage and unknown commands get replies, the session goes on', async (t) 
   assert.match((await c.cmd('RCPT TO:<x@y>')).text, /^(503|530) /);
   assert.equal((await c.cmd('NOOP')).code, 250);
   assert.equal((await c.cmd('QUIT')).code, 221);
+});
+
+test('AUTH: "*" cancels with 501 and malformed base64 gets 501, for PLAIN, LOGIN and SCRAM; the session goes on', async (t) => {
+  const c = await RawSmtpClient.connect({ port: port465 }, { tls: { ca: env.tls.certPem } });
+  t.after(() => c.close());
+  assert.equal((await c.reply()).code, 220);
+  const ehlo = await c.cmd('EHLO client.example.test');
+  assert.ok(ehlo.lines.some((l) => /AUTH .*\bSCRAM-SHA-256\b/.test(l)), ehlo.text);
+  const truncated = b64(`\0${ALICE}\0alice-pw-1`).slice(0, -1); // one character short: not base64
+  // PLAIN and LOGIN (run by the SMTP library) and SCRAM-SHA-256 (run by our own exchange).
+  for (const mech of ['PLAIN', 'LOGIN', 'SCRAM-SHA-256']) {
+    assert.equal((await c.cmd(`AUTH ${mech}`)).code, 334, mech);
+    assert.match((await c.cmd('*')).text, /^501 /, `${mech} cancelled`);
+    assert.equal((await c.cmd(`AUTH ${mech}`)).code, 334, mech);
+    assert.match((await c.cmd('!!!!')).text, /^501 /, `${mech} with malformed base64`);
+    assert.match((await c.cmd(`AUTH ${mech} ${truncated}`)).text, /^501 /, `${mech} with a malformed initial response`);
+  }
+  assert.equal((await c.cmd(`AUTH LOGIN ${b64(ALICE)}`)).code, 334);
+  assert.match((await c.cmd(b64('alice-pw-1').replace(/=+$/, ''))).text, /^501 /, 'a LOGIN password without its padding');
+  assert.equal((await c.cmd('NOOP')).code, 250);
+  assert.equal((await c.cmd('AUTH PLAIN ' + b64(`\0${ALICE}\0alice-pw-1`))).code, 235);
+  assert.equal((await c.cmd(`MAIL FROM:<${ALICE}>`)).code, 250);
 });

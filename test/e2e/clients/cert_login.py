@@ -8,6 +8,7 @@ usage: cert_login.py imap|pop|smtp HOST PORT TLS CERT KEY MECH [ARG...]
   MECH  external AUTHZID   AUTH[ENTICATE] EXTERNAL with that initial response ("" -> "=")
         external-noir       IMAP only: AUTHENTICATE EXTERNAL without initial response (empty reply)
         plain USER PASSWORD AUTH[ENTICATE] PLAIN
+        login USER PASSWORD IMAP only: imaplib's authenticate('LOGIN', ...) answering both prompts
   SMTP external takes AUTHZID FROM: after a successful AUTH it sends MAIL FROM:<FROM>.
 Output: {"mechanisms": [...], "ok": bool, "reply": "...", "after": "..."}
 """
@@ -45,6 +46,9 @@ if proto == 'imap':
     try:
         if mech == 'external-noir':
             typ, data = c.authenticate('EXTERNAL', lambda _challenge: b'')
+        elif mech == 'login':
+            prompts = {b'Username:': args[0], b'Password:': args[1]}
+            typ, data = c.authenticate('LOGIN', lambda challenge: prompts[challenge])
         else:
             ir = b64(args[0]) if mech == 'external' else plain(args[0], args[1])
             # imaplib has no SASL-IR: send it as a plain command (a NO comes back as typ, not raised)
