@@ -158,11 +158,8 @@ export class ImapSession {
   }
 
   /** Reads the next line of input outside the command loop (IDLE's DONE). */
-  async readLine(): Promise<string | null> {
-    const r = await this.reader.next();
-    if (!r) return null;
-    if (r.kind !== 'command') return '';
-    return Buffer.concat(r.parts).toString('latin1');
+  readLine(): Promise<string | null> {
+    return this.reader.next().then(lineOf);
   }
 
   private async loop(): Promise<void> {
@@ -392,3 +389,9 @@ export class ImapSession {
   }
 }
 
+/** The text of a framed line (IDLE's DONE); '' for an error, null at the end of input. */
+function lineOf(r: Awaited<ReturnType<CommandReader['next']>>): string | null {
+  if (!r) return null;
+  if (r.kind !== 'command') return '';
+  return Buffer.concat(r.parts).toString('latin1');
+}

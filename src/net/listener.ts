@@ -100,6 +100,18 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
     else perIp.set(key, n);
   };
 
+  /**
+   * Counts a connection until it closes. Its own function, so the close handler an idle session
+   * keeps for hours holds only (conn, key), not the whole admission scope and its closures.
+   */
+  const track = (conn: SocketConnection, key: string): void => {
+    live.add(conn);
+    conn.onClose(() => {
+      live.delete(conn);
+      release(key);
+    });
+  };
+
   const refuse = (raw: net.Socket, spec: ListenerSpec, reason: RefusalReason, remote: string): void => {
     log.warn('connection-refused', { reason, client: remote, kind: spec.kind });
     let text: string;
@@ -188,11 +200,7 @@ export async function startListeners(opts: StartListenersOptions): Promise<Runni
         ...(proxied || tlsMode !== 'none' ? {} : { screenFirstInput: (chunk: Buffer) => !looksLikeProxyHeader(chunk) || refuseProxyHeader(spec, remote) }),
       });
       socket.resume(); // paused while a PROXY header was read; the Connection does flow control
-      live.add(conn);
-      conn.onClose(() => {
-        live.delete(conn);
-        release(key);
-      });
+      track(conn, key);
       try {
         opts.onConnection(conn);
       } catch (err) {
