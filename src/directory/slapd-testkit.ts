@@ -60,6 +60,11 @@ export function makeCertificate(dir: string, name: string): { certFile: string; 
   return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }
 
+/**
+ * `tls`: also listen on ldaps:// and offer StartTLS, with a fresh certificate; and refuse every
+ * operation but StartTLS on a connection without TLS (`security tls=1`), so a test can tell that
+ * TLS was really used.
+ */
 export async function startSlapd(ldif: string, opts: { tls?: boolean } = {}): Promise<Slapd> {
   const work = mkdtempSync(join(tmpdir(), 'portcullis-ldap-'));
   mkdirSync(join(work, 'db'));
@@ -68,7 +73,7 @@ export async function startSlapd(ldif: string, opts: { tls?: boolean } = {}): Pr
   writeFileSync(conf, [
     'include /etc/ldap/schema/core.schema', 'include /etc/ldap/schema/cosine.schema', 'include /etc/ldap/schema/inetorgperson.schema',
     `pidfile ${join(work, 'slapd.pid')}`, 'modulepath /usr/lib/ldap', 'moduleload back_mdb',
-    ...(cert ? [`TLSCertificateFile ${cert.certFile}`, `TLSCertificateKeyFile ${cert.keyFile}`] : []),
+    ...(cert ? [`TLSCertificateFile ${cert.certFile}`, `TLSCertificateKeyFile ${cert.keyFile}`, 'security tls=1'] : []),
     'database mdb', 'maxsize 10485760', 'suffix "dc=example,dc=org"', `rootdn "${ADMIN_DN}"`, `rootpw ${ADMIN_PASSWORD}`,
     `directory ${join(work, 'db')}`, '',
   ].join('\n'));
