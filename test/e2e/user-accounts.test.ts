@@ -139,3 +139,80 @@ test('user set --pop-enabled/--imap-enabled: a disabled protocol refuses the log
   assert.match(imapRefused.reply, /IMAP access is disabled/);
   assert.match(cliOk(server.dataDir, ['user', 'list']), /switch@example.test {2}imap=off pop=on/);
 });
+
+test('user app-password add|list|remove: printed once, limited to its protocols, last use listed, revoked; refusals exit 2', async () => {
+  const user = 'apps@example.test';
+  cliOk(server.dataDir, ['user', 'add', user, '--password-stdin'], 'apps-account-pw\n');
+  for (const [args, pattern] of [
+    [['add', user, '--protocols', 'imap4'], /--name: missing or not allowed/],
+    [['add', user, '--name', 'phone'], /--protocols: missing/],
+    [['add', user, '--name', 'phone', '--protocols', 'imap4,gopher'], /--protocols: "gopher" is not one of imap4, pop3, smtp/],
+    [['add', user, '--name', 'bad name', '--protocols', 'imap4'], /--name: missing or not allowed/],
+    [['add', 'nobody@example.test', '--name', 'phone', '--protocols', 'imap4'], /ADDRESS: no such user nobody@example.test/],
+    [['list', 'nobody@example.test'], /ADDRESS: no such user/],
+    [['frobnicate', user], /unknown subcommand "frobnicate"/],
+  ] as Array<[string[], RegExp]>) {
+    const r = cli(server.dataDir, ['user', 'app-password', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.equal(cliOk(server.dataDir, ['user', 'app-password', 'list', user]).trim(), '(no app passwords)', 'nothing written');
+
+  const out = cliOk(server.dataDir, ['user', 'app-password', 'add', user, '--name', 'phone', '--protocols', 'imap4,smtp']);
+  const appPw = /^ {4}([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})$/m.exec(out)?.[1];
+  assert.ok(appPw, out);
+  assert.match(out, /App password "phone" for apps@example.test \(imap4, smtp\)/);
+  assert.match(out, /shown only this once/);
+  const dup = cli(server.dataDir, ['user', 'app-password', 'add', user, '--name', 'phone', '--protocols', 'pop3']);
+  assert.equal(dup.code, 2);
+  assert.match(dup.stderr, /--name: phone already exists for apps@example.test/);
+
+  const listed = cliOk(server.dataDir, ['user', 'app-password', 'list', user]);
+  assert.match(listed, /^phone {2}protocols=imap4,smtp {2}created=\d{4}-\d\d-\d\dT[\d:.]+Z {2}last-used=never$/m);
+  assert.ok(!listed.includes(appPw) && !listed.includes(appPw.replace(/-/g, '')), 'the password is never shown again');
+
+  assert.equal((await login('imap', user, appPw)).ok, true, 'IMAP with the app password');
+  assert.equal((await login('pop', user, appPw)).ok, false, 'not for POP3');
+  assert.equal((await login('pop', user, 'apps-account-pw')).ok, true, 'the account password is unaffected');
+  type Row = { name: string; protocols: string[]; createdAt: string; lastUsedAt: string | null };
+  const rows = (): Row[] => JSON.parse(cliOk(server.dataDir, ['user', 'app-password', 'list', user, '--json'])) as Row[];
+  const used = await eventually(() => rows().find((r) => r.lastUsedAt !== null), 'the last use to be recorded');
+  assert.deepEqual([used.name, used.protocols], ['phone', ['imap4', 'smtp']]);
+  assert.ok(Date.parse(used.lastUsedAt!) >= Date.parse(used.createdAt));
+  assert.match(cliOk(server.dataDir, ['user', 'app-password', 'list', user]), /last-used=\d{4}-/);
+
+  const unknown = cli(server.dataDir, ['user', 'app-password', 'remove', user, 'tablet']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /NAME: apps@example.test has no app password named tablet/);
+  assert.match(cliOk(server.dataDir, ['user', 'app-password', 'remove', user, 'phone']), /Removed app password "phone" of apps@example.test/);
+  assert.equal((await login('imap', user, appPw)).ok, false, 'revoked');
+  assert.equal(cliOk(server.dataDir, ['user', 'app-password', 'list', user]).trim(), '(no app passwords)');
+});
+
+test('auth blocks list|clear: a network blocked after failures is listed, refused even with the right password, and cleared', async () => {
+  const user = 'blocked@example.test';
+  const password = 'blocked-user-pw';
+  const attacker = '127.0.0.9';
+  cliOk(server.dataDir, ['user', 'add', user, '--password-stdin'], password + '\n');
+  const badAddress = cli(server.dataDir, ['auth', 'blocks', 'clear', 'not-an-ip']);
+  assert.equal(badAddress.code, 2);
+  assert.match(badAddress.stderr, /ADDRESS: "not-an-ip" is not allowed/);
+  assert.doesNotMatch(cliOk(server.dataDir, ['auth', 'blocks', 'list']), /127\.0\.0\.9/);
+
+  // Failing on five different accounts blocks the network (the spraying rule), at small delays.
+  for (let i = 0; i < 5; i++) assert.equal((await login('imap', `guess${i}@example.test`, 'guessed-pw', attacker)).ok, false);
+  const line = await eventually(() => /^127\.0\.0\.9 {2}until (\S+) {2}failures=5$/m.exec(cliOk(server.dataDir, ['auth', 'blocks', 'list'])) ?? undefined, 'the block to be listed');
+  assert.ok(Date.parse(line[1]!) > Date.now(), 'blocked until a future time');
+  const json = JSON.parse(cliOk(server.dataDir, ['auth', 'blocks', 'list', attacker, '--json'])) as { blocks: Array<{ network: string }> };
+  assert.deepEqual(json.blocks.map((b) => b.network), [attacker]);
+
+  const refused = await login('imap', user, password, attacker);
+  assert.equal(refused.ok, false);
+  assert.match(refused.reply, /Too many failed logins/);
+  assert.equal((await login('imap', user, password, '127.0.0.1')).ok, true, 'another address is not blocked');
+
+  assert.match(cliOk(server.dataDir, ['auth', 'blocks', 'clear', attacker]), /Clear of 127\.0\.0\.9 requested/);
+  await eventually(() => (/\(no blocks\)/.test(cliOk(server.dataDir, ['auth', 'blocks', 'list'])) ? true : undefined), 'the block to be cleared');
+  assert.equal((await login('imap', user, password, attacker)).ok, true, 'the address can log in again');
+});
