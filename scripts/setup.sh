@@ -3,7 +3,8 @@
 # the npm packages (better-sqlite3 builds from source against Node's headers) and the Debian
 # packages the end-to-end tests drive as real peers: mbsync (isync), fetchmail, testssl.sh,
 # openssl, curl, chromium (the web console test), slapd + ldap-utils (a throwaway OpenLDAP for
-# the directory tests, never configured as a service), and Postfix (an MTA delivering over LMTP and a smarthost; installed with "No
+# the directory tests, never configured as a service), dovecot-core (only `doveadm pw`, which makes
+# the Dovecot hashes the hash-import test imports), and Postfix (an MTA delivering over LMTP and a smarthost; installed with "No
 # configuration": the tests run it from throwaway config dirs, it is never started as a service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+command -v doveadm >/dev/null 2>&1 || need+=(dovecot-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

@@ -163,7 +163,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (!isMaster(account.address)) return fail(ctx, who, 'authz', 'Authorization as another user is not allowed');
       let other: Account | null;
       try {
-        other = await opts.store.getAccount(authz);
+        other = await currentAccount(authz);
       } catch (err) {
         return unavailable(ctx, who, err);
       }
@@ -198,6 +198,27 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     return found;
   }
 
+  /** Step 4 for a matching app password: its protocols, then as any login; its last use noted. */
+  async function appPasswordLogin(ctx: LoginContext, who: Who, account: Account, match: { id: number; name: string; allowed: boolean }, extra: Record<string, unknown> = {}): Promise<AuthResult> {
+    if (!match.allowed) return fail(ctx, who, 'disabled', `This app password is not allowed for ${PROTOCOL_NAMES[ctx.protocol]}`);
+    const r = await complete(ctx, who, account, { ...extra, appPassword: match.name });
+    if (r.ok) opts.store.touchAppPassword?.(match.id, new Date()).catch((err: unknown) => log.warn('app-password-touch-failed', { err: errOf(err) }));
+    return r;
+  }
+
+  /**
+   * An app password of a directory user: the directory names the account (and still has the user,
+   * with current switches), the store holds the app passwords. Null when none matches: the caller
+   * then tries the secret as the directory password. Throws DirectoryUnavailableError.
+   */
+  async function directoryAppPasswordLogin(ctx: LoginContext, who: Who, key: string, appPw: string): Promise<AuthResult | null> {
+    const entry = await opts.directory!.lookup(key);
+    const stored = entry ? await opts.store.getAccount(entry.address) : null;
+    const match = await appPasswordMatch(stored, appPw, ctx.protocol);
+    if (!match || !entry || !stored) return null;
+    return appPasswordLogin(ctx, who, await provision(entry), match, { directory: opts.directory!.kind });
+  }
+
   /** A directory user's store account: found or created, switches and quota kept in step. */
   async function provision(entry: DirectoryEntry): Promise<Account> {
     let account = await opts.store.getAccount(entry.address);
@@ -216,6 +237,20 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     return account;
   }
 
+  /**
+   * The account for a login that did not verify a password against the directory (bearer token,
+   * client certificate, master-user target): with an external directory it is looked up there
+   * first, so its switches, quota and pin are current and a user removed from the directory is
+   * refused (null); with the local directory it is the store account.
+   */
+  async function currentAccount(address: string): Promise<Account | null> {
+    const key = address.toLowerCase();
+    if (!opts.directory) return opts.store.getAccount(key);
+    if (key.length === 0 || key.length > MAX_USERNAME || /[\x00-\x1f\x7f]/.test(key)) return null;
+    const entry = await opts.directory.lookup(key);
+    return entry ? provision(entry) : null;
+  }
+
   async function authenticatePassword(ctx: LoginContext, attempt: PasswordAttempt): Promise<AuthResult> {
     const who: Who = { username: attempt.username, mechanism: attempt.mechanism, ...(attempt.authzid ? { authzid: attempt.authzid } : {}) };
     // 1. Policy, before anything else.
@@ -227,11 +262,18 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     const key = attempt.username.toLowerCase();
     const wellFormed = key.length > 0 && key.length <= MAX_USERNAME && attempt.password.length <= MAX_PASSWORD
       && !/[\x00-\x1f\x7f]/.test(key);
-    // 3a. An external directory verifies by itself (LDAP bind).
+    // 3a. An external directory verifies by itself (LDAP bind). An app-password-shaped secret is
+    // first tried against the user's app passwords in the store, so it never reaches the directory
+    // as a failed bind (which could count towards the directory's own lockout).
     if (opts.directory) {
       let entry: DirectoryEntry | null = null;
       let account: Account;
       try {
+        const appPw = wellFormed ? normalizeAppPassword(attempt.password) : null;
+        if (appPw !== null) {
+          const viaApp = await directoryAppPasswordLogin(ctx, who, key, appPw);
+          if (viaApp) return viaApp;
+        }
         entry = wellFormed && attempt.password.length > 0 ? await opts.directory.verify(key, attempt.password) : null;
         if (!entry) return await credentialsFailure(ctx, who);
         account = await provision(entry);
@@ -264,12 +306,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
         } catch (err) {
           return unavailable(ctx, who, err);
         }
-        if (match && account) {
-          if (!match.allowed) return fail(ctx, who, 'disabled', `This app password is not allowed for ${PROTOCOL_NAMES[ctx.protocol]}`);
-          const r = await complete(ctx, who, account, { appPassword: match.name });
-          if (r.ok) opts.store.touchAppPassword?.(match.id, new Date()).catch((err: unknown) => log.warn('app-password-touch-failed', { err: errOf(err) }));
-          return r;
-        }
+        if (match && account) return appPasswordLogin(ctx, who, account, match);
       }
       return credentialsFailure(ctx, who);
     }
@@ -341,7 +378,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       if (!r.ok) return { ok: false, status: 'invalid_token', detail: r.reason };
       return { ok: true, username: r.username };
     },
-    getAccount: (address) => opts.store.getAccount(address),
+    getAccount: (address) => currentAccount(address),
   };
 
   return {

@@ -33,6 +33,12 @@ export interface SaslHooks {
   clientCertificateIdentity(ctx: LoginContext): string | null;
   scramAccount(username: string): Promise<{ account: Account | null; keys: ScramKeys }>;
   bearerAccount(token: string): Promise<BearerCheck>;
+  /**
+   * The account of an identity verified without a password (bearer token, client certificate):
+   * with an external directory looked up there (current switches and quota; null when the
+   * directory no longer has the user). SCRAM keeps the account it read with the keys (SCRAM is
+   * offered with the local directory only).
+   */
   getAccount(address: string): Promise<Account | null>;
 }
 

@@ -74,15 +74,16 @@ export function createLdapDirectory(settings: LdapSettings): Directory {
   const attrs = { address: 'mail', ...settings.attributes };
   const wanted = [attrs.address, attrs.quota, attrs.imapEnabled, attrs.popEnabled, attrs.backend].filter((a): a is string => !!a);
 
-  const client = (): Client => new Client({
-    url: settings.url, timeout, connectTimeout: timeout,
-    ...(settings.tlsCa ? { tlsOptions: { ca: settings.tlsCa, minVersion: 'TLSv1.2' } } : {}),
-  });
+  const tlsOptions = { ...(settings.tlsCa ? { ca: settings.tlsCa } : {}), minVersion: 'TLSv1.2' as const };
+  // ldapts opens TLS at connect whenever tlsOptions are given, so they go to ldaps:// URLs only;
+  // StartTLS gets them (with the host name the certificate is checked against) after connecting.
+  const ldaps = settings.url.startsWith('ldaps://');
+  const client = (): Client => new Client({ url: settings.url, timeout, connectTimeout: timeout, ...(ldaps ? { tlsOptions } : {}) });
 
   async function open(): Promise<Client> {
     const c = client();
     if (settings.startTls && settings.url.startsWith('ldap://')) {
-      await c.startTLS({ ...(settings.tlsCa ? { ca: settings.tlsCa } : {}), minVersion: 'TLSv1.2' });
+      await c.startTLS({ ...tlsOptions, host: new URL(settings.url).hostname.replace(/^\[(.*)\]$/, '$1') });
     }
     return c;
   }

@@ -125,7 +125,7 @@ test('users: IMAP/POP3 access and quota are set together, shown, and a bad value
   type Row = { address: string; imapEnabled: boolean; popEnabled: boolean; quotaBytes: number | null };
   const row = () => (JSON.parse(cliOk(dataDir, ['user', 'list', '--json'])) as Row[]).find((u) => u.address === 'alice@example.test')!;
   const out = cliOk(dataDir, ['user', 'set', 'alice@example.test', '--pop-enabled', 'false', '--quota', '1000000']);
-  assert.match(out, /POP3 disabled for alice@example.test\.\nQuota of alice@example.test: 1000000 bytes\./);
+  assert.match(out, /POP3 access for alice@example.test: disabled\.\nQuota of alice@example.test: 1000000 bytes\./);
   assert.deepEqual([row().imapEnabled, row().popEnabled, row().quotaBytes], [true, false, 1_000_000]);
   assert.match(cliOk(dataDir, ['user', 'list']), /alice@example.test {2}imap=on pop=off quota=1000000 /);
   for (const [flag, bad] of [['--imap-enabled', 'maybe'], ['--quota', '5MB'], ['--quota', '1.5'], ['--quota', String(2 ** 51)]]) {

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import { createTestDatabase, type TestDatabase } from '../../src/store/postgres/testing.js';
 import { cli, cliOk, makeDataDir, serve, python, type Server } from './harness.js';
+import { eventually } from './log-reader.js';
 
 let db: TestDatabase | null = null;
 let skip: string | false = false;
@@ -75,4 +76,29 @@ test('two server processes on one PostgreSQL database: delivery through one is s
   const state = await python('imap_tool.py', ['state', '127.0.0.1', String(b.ports.imaps), 'pat@example.test', 'pat-postgres-pw']);
   assert.equal(state.code, 0, state.stderr);
   assert.deepEqual(Object.keys((JSON.parse(state.stdout) as Record<string, Record<string, unknown>>).INBOX).sort(), ['pg1@x', 'pg2@x']);
+});
+
+test('app passwords on PostgreSQL: added with the CLI, log in over IMAP, listed with their last use, removed', { timeout: 120_000 }, async (t) => {
+  if (skip || !db) return t.skip(String(skip));
+  const dataDir = node(db.url, false);
+  const users = JSON.parse(cliOk(dataDir, ['user', 'list', '--json'])) as Array<{ address: string }>;
+  if (!users.some((u) => u.address === 'pat@example.test')) cliOk(dataDir, ['user', 'add', 'pat@example.test', '--password-stdin'], 'pat-postgres-pw\n');
+  const out = cliOk(dataDir, ['user', 'app-password', 'add', 'pat@example.test', '--name', 'tablet', '--protocols', 'imap4']);
+  const appPw = /^ {4}([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})$/m.exec(out)?.[1];
+  assert.ok(appPw, out);
+  const s = await serve(dataDir);
+  servers.push(s);
+  const login = async (password: string) => {
+    const r = await python('login_from.py', ['imap', '127.0.0.1', String(s.ports.imaps), 'tls', '127.0.0.1', 'pat@example.test', password]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as { ok: boolean; reply: string };
+  };
+  assert.equal((await login(appPw)).ok, true);
+  type Row = { name: string; protocols: string[]; lastUsedAt: string | null };
+  const rows = (): Row[] => JSON.parse(cliOk(dataDir, ['user', 'app-password', 'list', 'pat@example.test', '--json'])) as Row[];
+  const used = await eventually(() => rows().find((r) => r.name === 'tablet' && r.lastUsedAt !== null), 'the last use to be recorded');
+  assert.deepEqual(used.protocols, ['imap4']);
+  cliOk(dataDir, ['user', 'app-password', 'remove', 'pat@example.test', 'tablet']);
+  assert.equal((await login(appPw)).ok, false, 'revoked');
+  assert.equal((await login('pat-postgres-pw')).ok, true, 'the account password is unaffected');
 });

@@ -24,7 +24,9 @@ commands:
   smtp get|set, lmtp get|set         submission and LMTP settings
   server get|set                     process-wide settings (tls-min-version, run-as-user)
   queue list [--json] | queue retry ID | queue remove ID
-  user add ADDRESS --password-stdin | user passwd ADDRESS --password-stdin | user list [--json] | user remove ADDRESS
+  user add ADDRESS --password-stdin|--hash-stdin | user passwd ADDRESS --password-stdin|--hash-stdin
+  user list [--json] | user remove ADDRESS
+  user import-passwd FILE [--domain D] [--skip-bad]   accounts and hashes from a Dovecot passwd-file
   user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false] [--quota BYTES|unlimited]
                                              backend pin ('' removes it), IMAP/POP3 access, quota
   user app-password add ADDRESS --name N --protocols imap4,pop3,smtp | list ADDRESS [--json] | remove ADDRESS NAME

@@ -2,9 +2,11 @@ import { CliError, type CliContext } from './errors.js';
 import { parse } from './args.js';
 import { loadConfig } from '../../config/config.js';
 import { openStore } from '../../store/open.js';
-import { hashPassword } from '../../auth/passwords.js';
+import { hashPassword, hashScheme, splitStoredSecret } from '../../auth/passwords.js';
 import type { Account, MailStore } from '../../store/store.js';
 import { parseTarget } from '../../frontend/router.js';
+import { readFileSync } from 'node:fs';
+import { checkImportedHash, parsePasswdFile } from './hash-import.js';
 
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 export const MIN_PASSWORD = 8;
@@ -36,13 +38,29 @@ async function withStore<T>(ctx: CliContext, fn: (store: MailStore) => Promise<T
   }
 }
 
+/**
+ * The stored secret from standard input: a password (--password-stdin, hashed here with argon2id)
+ * or an imported Dovecot-style hash (--hash-stdin, see hash-import.ts), never both.
+ */
+async function readSecret(ctx: CliContext, usage: string, values: Record<string, string | boolean | undefined>): Promise<string> {
+  if (values['password-stdin'] && values['hash-stdin']) throw new CliError(`--hash-stdin: not allowed together with --password-stdin (usage: ${usage})`);
+  if (!values['hash-stdin']) return hashPassword(await readPassword(ctx, usage, values['password-stdin']));
+  const raw = (await ctx.readStdin()).toString('utf8').replace(/\r?\n$/, '');
+  try {
+    return checkImportedHash(raw);
+  } catch (err) {
+    throw new CliError(`--hash-stdin: ${(err as Error).message}`);
+  }
+}
+
+const SECRET_OPTIONS = { 'password-stdin': { type: 'boolean' }, 'hash-stdin': { type: 'boolean' } } as const;
+
 async function add(ctx: CliContext): Promise<number> {
-  const usage = 'portcullis user add ADDRESS --password-stdin';
-  const { values, positionals } = parse(ctx.args, { 'password-stdin': { type: 'boolean' } }, usage, 1);
+  const usage = 'portcullis user add ADDRESS --password-stdin | --hash-stdin';
+  const { values, positionals } = parse(ctx.args, SECRET_OPTIONS, usage, 1);
   const address = checkAddress(positionals[0], usage);
   loadConfig(ctx.dataDir); // refuse before reading the password when there is no data dir
-  const password = await readPassword(ctx, usage, values['password-stdin']);
-  const hash = await hashPassword(password);
+  const hash = await readSecret(ctx, usage, values);
   await withStore(ctx, async (store) => {
     if (await store.getAccount(address)) throw new CliError(`ADDRESS: ${address} already exists (allowed: a new address; to change its password use 'user passwd')`);
     await store.createAccount(address, hash);
@@ -52,12 +70,11 @@ async function add(ctx: CliContext): Promise<number> {
 }
 
 async function passwd(ctx: CliContext): Promise<number> {
-  const usage = 'portcullis user passwd ADDRESS --password-stdin';
-  const { values, positionals } = parse(ctx.args, { 'password-stdin': { type: 'boolean' } }, usage, 1);
+  const usage = 'portcullis user passwd ADDRESS --password-stdin | --hash-stdin';
+  const { values, positionals } = parse(ctx.args, SECRET_OPTIONS, usage, 1);
   const address = checkAddress(positionals[0], usage);
   loadConfig(ctx.dataDir);
-  const password = await readPassword(ctx, usage, values['password-stdin']);
-  const hash = await hashPassword(password);
+  const hash = await readSecret(ctx, usage, values);
   await withStore(ctx, async (store) => {
     const account = await store.getAccount(address);
     if (!account) throw new CliError(`ADDRESS: no such user ${address} (allowed: an existing user; see 'user list')`);
@@ -67,12 +84,66 @@ async function passwd(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/**
+ * user import-passwd FILE [--domain DOMAIN] [--skip-bad]: creates one account per line of a
+ * Dovecot passwd-file, keeping its hash. Every line is checked first; without --skip-bad a single
+ * bad line (or an address that already exists) imports nothing and lists the problems with their
+ * line numbers. With --skip-bad the good lines are imported and the bad ones reported.
+ */
+async function importPasswd(ctx: CliContext): Promise<number> {
+  const usage = 'portcullis user import-passwd FILE [--domain DOMAIN] [--skip-bad]';
+  const { values, positionals } = parse(ctx.args, { domain: { type: 'string' }, 'skip-bad': { type: 'boolean' } }, usage, 1);
+  const file = positionals[0];
+  if (!file) throw new CliError(`FILE: missing (usage: ${usage})`);
+  const domain = values.domain === undefined ? null : String(values.domain).toLowerCase();
+  if (domain !== null && !ADDRESS.test(`x@${domain}`)) throw new CliError(`--domain: "${domain.slice(0, 100)}" is not allowed (allowed: a domain such as example.org)`);
+  loadConfig(ctx.dataDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const { entries, problems } = parsePasswdFile(text, domain, (a) => checkAddress(a, usage));
+  const imported: string[] = [];
+  await withStore(ctx, async (store) => {
+    const fresh = [];
+    for (const e of entries) {
+      if (await store.getAccount(e.address)) problems.push({ line: e.line, message: `${e.address}: already exists (change it with 'user passwd ${e.address} --hash-stdin')` });
+      else fresh.push(e);
+    }
+    problems.sort((a, b) => a.line - b.line);
+    if (problems.length && !values['skip-bad']) {
+      throw new CliError(`FILE: ${problems.length} bad line${problems.length === 1 ? '' : 's'} in ${file}, nothing imported (--skip-bad imports the others):\n`
+        + problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n'));
+    }
+    for (const e of fresh) {
+      await store.createAccount(e.address, e.hash);
+      imported.push(e.address);
+    }
+  });
+  ctx.stdout(`Imported ${imported.length} user${imported.length === 1 ? '' : 's'} from ${file}${problems.length ? `; skipped ${problems.length} bad line${problems.length === 1 ? '' : 's'}:` : '.'}`);
+  for (const p of problems) ctx.stdout(`  line ${p.line}: ${p.message}`);
+  return 0;
+}
+
+/**
+ * How the password is stored, never the hash: "argon2id" (a native hash), an imported scheme such
+ * as "SHA512-CRYPT" (replaced by argon2id at the user's next password login), or null (no password:
+ * a directory user, or one that logs in only with a certificate or token).
+ */
+function passwordSchemeOf(stored: string | null): string | null {
+  if (stored === null) return null;
+  const hash = splitStoredSecret(stored).hash;
+  return hash.startsWith('$argon2id$') ? 'argon2id' : hashScheme(hash).scheme;
+}
+
 async function list(ctx: CliContext): Promise<number> {
   const { values } = parse(ctx.args, { json: { type: 'boolean' } }, 'portcullis user list [--json]');
   const rows = await withStore(ctx, async (store) => {
     const out = [];
     for (const a of await store.listAccounts()) {
-      out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, backend: a.backend ?? null, usedBytes: await store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
+      out.push({ address: a.address, imapEnabled: a.imapEnabled, popEnabled: a.popEnabled, quotaBytes: a.quotaBytes, backend: a.backend ?? null, passwordScheme: passwordSchemeOf(a.passwordHash), usedBytes: await store.usedBytes(a.id), createdAt: a.createdAt.toISOString() });
     }
     return out;
   });
@@ -96,9 +167,9 @@ export const MAX_QUOTA_BYTES = 2 ** 50;
 
 function onOff(flag: string, raw: string): boolean {
   const v = raw.trim().toLowerCase();
-  if (v === 'true' || v === 'on') return true;
-  if (v === 'false' || v === 'off') return false;
-  throw new CliError(`${flag}: "${raw.slice(0, 20)}" is not allowed (allowed: true or false)`);
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new CliError(`${flag}: "${raw.slice(0, 20)}" is not allowed (allowed: true, false)`);
 }
 
 function quota(raw: string): number | null {
@@ -113,6 +184,8 @@ function quota(raw: string): number | null {
  * [--quota BYTES|unlimited]. --backend pins the user to one backend (frontends hand them there
  * only; without a port each protocol's proxy-target-port applies); --backend '' removes the pin,
  * as empty values clear settings elsewhere in the CLI. Every value is checked before any is written.
+ * (With the LDAP directory the switches and quota come from the directory and are overwritten at
+ * the user's next login.)
  */
 async function set(ctx: CliContext): Promise<number> {
   const usage = "portcullis user set ADDRESS [--backend HOST[:PORT]] [--imap-enabled true|false] [--pop-enabled true|false] [--quota BYTES|unlimited] (--backend '' removes the pin)";
@@ -128,11 +201,11 @@ async function set(ctx: CliContext): Promise<number> {
   }
   if (typeof values['imap-enabled'] === 'string') {
     patch.imapEnabled = onOff('--imap-enabled', values['imap-enabled']);
-    said.push(`IMAP ${patch.imapEnabled ? 'enabled' : 'disabled'} for ${address}.`);
+    said.push(`IMAP access for ${address}: ${patch.imapEnabled ? 'enabled' : 'disabled'}.`);
   }
   if (typeof values['pop-enabled'] === 'string') {
     patch.popEnabled = onOff('--pop-enabled', values['pop-enabled']);
-    said.push(`POP3 ${patch.popEnabled ? 'enabled' : 'disabled'} for ${address}.`);
+    said.push(`POP3 access for ${address}: ${patch.popEnabled ? 'enabled' : 'disabled'}.`);
   }
   if (typeof values.quota === 'string') {
     patch.quotaBytes = quota(values.quota);
@@ -161,4 +234,4 @@ async function remove(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-export const userCommands = { add, passwd, set, list, remove };
+export const userCommands = { add, passwd, set, list, remove, 'import-passwd': importPasswd };

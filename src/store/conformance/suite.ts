@@ -90,6 +90,31 @@ export function runStoreConformance(name: string, open: () => Promise<MailStore>
         await store.updateAccount(a.id, { backend: null });
         assert.equal((await store.getAccountById(a.id))?.backend, null);
       });
+
+      test('app passwords: created, listed by name with their protocols, touched, removed, gone with the account', async (t) => {
+        const store = await use(t);
+        assert.ok(store.createAppPassword && store.listAppPasswords && store.deleteAppPassword && store.touchAppPassword, 'the store keeps app passwords');
+        const a = await newAccount(store);
+        const other = await newAccount(store);
+        const phone = await store.createAppPassword(a.id, 'phone', '$argon2id$phone', ['imap4', 'smtp']);
+        assert.deepEqual([phone.accountId, phone.name, phone.passwordHash, phone.protocols, phone.lastUsedAt], [a.id, 'phone', '$argon2id$phone', ['imap4', 'smtp'], null]);
+        assert.ok(phone.createdAt instanceof Date && Math.abs(phone.createdAt.getTime() - Date.now()) < 60_000);
+        await store.createAppPassword(a.id, 'laptop', '$argon2id$laptop', ['pop3']);
+        await store.createAppPassword(other.id, 'phone', '$argon2id$other', ['imap4']);
+        await assert.rejects(store.createAppPassword(a.id, 'phone', '$argon2id$again', ['imap4']), rejectsWith('ALREADYEXISTS'));
+        await assert.rejects(store.createAppPassword(a.id, 'two words', '$argon2id$x', ['imap4']), rejectsWith('BADINPUT'));
+        await assert.rejects(store.createAppPassword(999_999, 'ghost', '$argon2id$x', ['imap4']), rejectsWith('NONEXISTENT'));
+        assert.deepEqual((await store.listAppPasswords(a.id)).map((p) => [p.name, p.protocols]), [['laptop', ['pop3']], ['phone', ['imap4', 'smtp']]]);
+        const used = new Date(Date.now() - 5000);
+        await store.touchAppPassword(phone.id, used);
+        assert.equal((await store.listAppPasswords(a.id)).find((p) => p.name === 'phone')?.lastUsedAt?.getTime(), used.getTime());
+        assert.equal(await store.deleteAppPassword(a.id, 'laptop'), true);
+        assert.equal(await store.deleteAppPassword(a.id, 'laptop'), false);
+        assert.deepEqual((await store.listAppPasswords(a.id)).map((p) => p.name), ['phone']);
+        await store.deleteAccount(a.id);
+        assert.deepEqual(await store.listAppPasswords(a.id), []);
+        assert.deepEqual((await store.listAppPasswords(other.id)).map((p) => p.passwordHash), ['$argon2id$other'], 'another account keeps its own');
+      });
     });
 
     describe('mailboxes', () => {

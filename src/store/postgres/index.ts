@@ -11,10 +11,11 @@ import type { ParsedMessage } from '../../message/types.js';
 import { PgNotifyChangeFeed } from '../feed/pg-notify.js';
 import { uidPages } from '../pages.js';
 import type {
-  Account, AppendInput, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MailStore, MessageRecord,
+  Account, AppendInput, AppPasswordRecord, AppendResult, ChangeFeed, Changes, CopyResult, FlagOp, FlagRecord, MailboxInfo, MailStore, MessageRecord,
   SpecialUse, StoreFlagsResult, TextField, UidRange,
 } from '../store.js';
 import * as accounts from './accounts.js';
+import * as appPasswords from './app-passwords.js';
 import { hashBlob, readBlob, streamBlob } from './blobs.js';
 import { createPool, mapPgError, redactUrl } from './db.js';
 import { checkIntegrity } from './integrity.js';
@@ -62,6 +63,13 @@ class PostgresStore implements MailStore {
   }
   deleteAccount(id: number): Promise<void> { return this.run(() => messages.deleteAccount(this.pool, id)); }
   usedBytes(accountId: number): Promise<number> { return this.run(() => accounts.usedBytes(this.pool, accountId)); }
+
+  createAppPassword(accountId: number, name: string, passwordHash: string, protocols: string[]): Promise<AppPasswordRecord> {
+    return this.run(() => appPasswords.createAppPassword(this.pool, accountId, name, passwordHash, protocols));
+  }
+  listAppPasswords(accountId: number): Promise<AppPasswordRecord[]> { return this.run(() => appPasswords.listAppPasswords(this.pool, accountId)); }
+  deleteAppPassword(accountId: number, name: string): Promise<boolean> { return this.run(() => appPasswords.deleteAppPassword(this.pool, accountId, name)); }
+  touchAppPassword(id: number, at: Date): Promise<void> { return this.run(() => appPasswords.touchAppPassword(this.pool, id, at)); }
 
   listMailboxes(accountId: number): Promise<MailboxInfo[]> { return this.run(() => mailboxes.listMailboxes(this.pool, accountId)); }
   getMailbox(accountId: number, name: string): Promise<MailboxInfo | null> { return this.run(() => mailboxes.getMailbox(this.pool, accountId, name)); }

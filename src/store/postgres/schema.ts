@@ -152,6 +152,22 @@ const MIGRATIONS: Migration[] = [
     // Nullable, no default: every existing account keeps rendezvous routing.
     run: async (c) => { await c.query('ALTER TABLE accounts ADD COLUMN backend text'); },
   },
+  {
+    version: 5,
+    description: 'app passwords: per-user secrets limited to protocols (auth)',
+    run: async (c) => {
+      await c.query(`CREATE TABLE app_passwords (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        account_id bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name text COLLATE "C" NOT NULL,
+        password_hash text NOT NULL,
+        protocols text[] NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        UNIQUE (account_id, name)
+      )`);
+    },
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
