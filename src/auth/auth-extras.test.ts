@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { MailStore } from '../store/store.js';
-import { generateAppPassword, normalizeAppPassword } from './app-passwords.js';
+import { generateAppPassword, hashAppPassword, normalizeAppPassword } from './app-passwords.js';
 import { createAuthenticator, type AuthenticatorOptions } from './authenticator.js';
 import { attachBlocksFile, readBlocks, requestClear } from './blocks-file.js';
 import type { OAuthSettings } from './jwt.js';
@@ -25,6 +25,7 @@ const make = (over: Partial<AuthenticatorOptions> = {}): ReturnType<typeof creat
   store, logger: silentLogger, delay: async () => {}, loginTypes: () => ({ imap4: 'SecureLogin', pop3: 'SecureLogin', smtp: 'SecureLogin' }), ...over,
 });
 let appPw = '';
+let legacyAppPw = '';
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portcullis-auth2-'));
@@ -33,7 +34,12 @@ before(async () => {
   await store.createAccount('bob@example.org', await hashPassword('bob-pw'));
   await store.createAccount('admin@example.org', await hashPassword('admin-pw'));
   appPw = generateAppPassword();
-  await store.createAppPassword!(alice.id, 'phone', await hashPassword(normalizeAppPassword(appPw)!, { scram: false }), ['imap4']);
+  await store.createAppPassword!(alice.id, 'phone', hashAppPassword(normalizeAppPassword(appPw)!), ['imap4']);
+  // An app password in the format before hashAppPassword (argon2id) still logs in.
+  legacyAppPw = generateAppPassword();
+  await store.createAppPassword!(alice.id, 'old-phone', await hashPassword(normalizeAppPassword(legacyAppPw)!, { scram: false }), ['imap4']);
+  const carol = await store.createAccount('carol@example.org', await hashPassword('carol-pw'));
+  for (let i = 0; i < 20; i++) await store.createAppPassword!(carol.id, `device-${i}`, hashAppPassword(normalizeAppPassword(generateAppPassword())!), ['imap4']);
 });
 after(async () => {
   await store?.close();
@@ -59,8 +65,10 @@ test('app passwords log in for their protocols only, record last use, and are re
   const other = await auth.authenticatePassword(ctx(), { username: 'bob@example.org', password: appPw, mechanism: 'PLAIN' });
   assert.equal(!other.ok && other.reason, 'credentials');
   const alice = (await store.getAccount('alice@example.org'))!;
-  for (let i = 0; i < 50 && !(await store.listAppPasswords!(alice.id))[0]!.lastUsedAt; i++) await new Promise((res) => setImmediate(res));
-  assert.ok((await store.listAppPasswords!(alice.id))[0]!.lastUsedAt instanceof Date);
+  const phone = async () => (await store.listAppPasswords!(alice.id)).find((a) => a.name === 'phone')!;
+  for (let i = 0; i < 50 && !(await phone()).lastUsedAt; i++) await new Promise((res) => setImmediate(res));
+  assert.ok((await phone()).lastUsedAt instanceof Date);
+  assert.match((await phone()).passwordHash, /^\$apppw-sha256\$/, 'stored with the fast salted hash');
   assert.equal(await store.deleteAppPassword!(alice.id, 'phone'), true);
   const gone = await auth.authenticatePassword(ctx(), { username: 'alice@example.org', password: appPw, mechanism: 'PLAIN' });
   assert.equal(gone.ok, false);
@@ -186,5 +194,31 @@ test('unknown user and wrong password cost the same time (Mann-Whitney U over 20
     else { wrong.push(await time('bob@example.org')); unknown.push(await time(`nobody${i}@example.org`)); }
   }
   const z = mannWhitneyZ(unknown, wrong);
+  assert.ok(Math.abs(z) < 3.29, `timing differs: z = ${z.toFixed(2)} (|z| >= 3.29 is p < 0.001)`);
+});
+
+test('an app password in the earlier argon2id format still logs in', async () => {
+  const auth = make();
+  const r = await auth.authenticatePassword(ctx(), { username: 'alice@example.org', password: legacyAppPw, mechanism: 'PLAIN' });
+  assert.equal(r.ok && r.account.address, 'alice@example.org');
+});
+
+test('a wrong app-password-shaped secret costs the same for an unknown user and one with 20 app passwords (Mann-Whitney U)', async () => {
+  const auth = make({ throttle: new MemoryThrottle({ allowList: ['192.0.2.0/24'] }) });
+  const time = async (username: string): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    const r = await auth.authenticatePassword(ctx(), { username, password: generateAppPassword(), mechanism: 'PLAIN' });
+    const t1 = process.hrtime.bigint();
+    assert.equal(!r.ok && r.reason, 'credentials');
+    return Number(t1 - t0);
+  };
+  await time('nobody@example.org');
+  const unknown: number[] = [];
+  const many: number[] = [];
+  for (let i = 0; i < 150; i++) {
+    if (i % 2) { unknown.push(await time(`nobody${i}@example.org`)); many.push(await time('carol@example.org')); }
+    else { many.push(await time('carol@example.org')); unknown.push(await time(`nobody${i}@example.org`)); }
+  }
+  const z = mannWhitneyZ(unknown, many);
   assert.ok(Math.abs(z) < 3.29, `timing differs: z = ${z.toFixed(2)} (|z| >= 3.29 is p < 0.001)`);
 });

@@ -13,7 +13,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger } from '../core/log.js';
 import { DirectoryUnavailableError, type Directory, type DirectoryEntry } from '../directory/types.js';
 import type { Account, MailStore } from '../store/store.js';
-import { normalizeAppPassword } from './app-passwords.js';
+import { MAX_APP_PASSWORDS, hashAppPassword, normalizeAppPassword, verifyAppPassword } from './app-passwords.js';
+
+/** Stands in for the app passwords an account does not have (same work per slot). */
+const APP_PASSWORD_PAD = hashAppPassword('padding-never-matches');
 import { verifyJwt, type OAuthSettings } from './jwt.js';
 import { hashPassword, needsRehash, refusedWeakScheme, scramIterationsSetting, scramKeysOf, verifyPassword } from './passwords.js';
 import { mechanismAllowed, policyRefusalMessage } from './policy.js';
@@ -183,17 +186,19 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     return { ok: true, account: target, mechanism: who.mechanism, insecure: !ctx.secure };
   }
 
-  /** Checks an app-password-shaped secret against the account's app passwords (same cost for none). */
+  /**
+   * Checks an app-password-shaped secret against the account's app passwords. Every one is checked
+   * (no early exit), each with a fast salted hash (app-passwords.ts), so the time does not depend
+   * on whether the user exists or how many app passwords it has.
+   */
   async function appPasswordMatch(account: Account | null, pw: string, protocol: Protocol): Promise<{ id: number; name: string; allowed: boolean } | null> {
-    let list = account && opts.store.listAppPasswords ? await opts.store.listAppPasswords(account.id) : [];
-    list = list.slice(0, 20);
-    if (list.length === 0) {
-      await verifyPassword(await dummy(), pw);
-      return null;
-    }
+    // An unknown user's (empty) list is still read, and every slot up to the maximum is hashed.
+    const list = opts.store.listAppPasswords ? (await opts.store.listAppPasswords(account?.id ?? -1)).slice(0, MAX_APP_PASSWORDS) : [];
     let found: { id: number; name: string; allowed: boolean } | null = null;
-    for (const ap of list) {
-      if (await verifyPassword(ap.passwordHash, pw)) found ??= { id: ap.id, name: ap.name, allowed: ap.protocols.includes(protocol) };
+    for (let i = 0; i < MAX_APP_PASSWORDS; i++) {
+      const ap = list[i];
+      const matched = await verifyAppPassword(ap?.passwordHash ?? APP_PASSWORD_PAD, pw);
+      if (ap && matched) found ??= { id: ap.id, name: ap.name, allowed: ap.protocols.includes(protocol) };
     }
     return found;
   }

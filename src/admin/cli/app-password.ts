@@ -3,8 +3,7 @@
  * generated password once), `... list ADDRESS [--json]`, `... remove ADDRESS NAME`.
  * Stored as argon2id hashes in the store (MailStore app-password methods).
  */
-import { MAX_APP_PASSWORDS, generateAppPassword, normalizeAppPassword, parseProtocols } from '../../auth/app-passwords.js';
-import { hashPassword } from '../../auth/passwords.js';
+import { MAX_APP_PASSWORDS, generateAppPassword, hashAppPassword, normalizeAppPassword, parseProtocols } from '../../auth/app-passwords.js';
 import { loadConfig } from '../../config/config.js';
 import { openStore } from '../../store/open.js';
 import type { Account, MailStore } from '../../store/store.js';
@@ -42,7 +41,7 @@ async function add(ctx: CliContext): Promise<number> {
     throw new CliError((err as Error).message);
   }
   const password = generateAppPassword();
-  const hash = await hashPassword(normalizeAppPassword(password)!, { scram: false });
+  const hash = hashAppPassword(normalizeAppPassword(password)!);
   await withAccount(ctx, address, async (store, account) => {
     const existing = await store.listAppPasswords!(account.id);
     if (existing.some((a) => a.name === name)) throw new CliError(`--name: ${name} already exists for ${address} (allowed: a new name; remove the old one first)`);

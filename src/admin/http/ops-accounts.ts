@@ -3,8 +3,7 @@
  * IMAP/POP access, quota) and its app passwords. The same checks and store calls as
  * `user set` and `user app-password add|list|remove`; nothing is written on a refusal.
  */
-import { MAX_APP_PASSWORDS, generateAppPassword, normalizeAppPassword, parseProtocols } from '../../auth/app-passwords.js';
-import { hashPassword } from '../../auth/passwords.js';
+import { MAX_APP_PASSWORDS, generateAppPassword, hashAppPassword, normalizeAppPassword, parseProtocols } from '../../auth/app-passwords.js';
 import type { Account, MailStore } from '../../store/store.js';
 import { APP_PASSWORD_NAME } from '../cli/app-password.js';
 import { CliError } from '../cli/errors.js';
@@ -105,7 +104,7 @@ export async function addAppPassword(control: ServerControl, rawAddress: unknown
   if (existing.some((a) => a.name === name)) throw new ApiError(409, `name: ${name} already exists for ${acct.address} (allowed: a new name; remove the old one first)`, 'name');
   if (existing.length >= MAX_APP_PASSWORDS) throw new ApiError(409, `name: ${acct.address} already has ${MAX_APP_PASSWORDS} app passwords (the most allowed); remove one first`, 'name');
   const password = generateAppPassword();
-  const record = await store.createAppPassword(acct.id, name, await hashPassword(normalizeAppPassword(password)!, { scram: false }), protocols);
+  const record = await store.createAppPassword(acct.id, name, hashAppPassword(normalizeAppPassword(password)!), protocols);
   return { name: record.name, protocols: record.protocols, createdAt: record.createdAt.toISOString(), lastUsedAt: null, password };
 }
 
