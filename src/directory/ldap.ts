@@ -24,6 +24,7 @@
  *     attributes: { address: mail, quota: mailQuota, imapEnabled: imapEnabled, popEnabled: popEnabled, backend: mailHost }
  *     timeoutMs: 5000
  */
+import { randomBytes } from 'node:crypto';
 import { Client, InvalidCredentialsError, type Entry } from 'ldapts';
 import { DirectoryUnavailableError, type Directory, type DirectoryEntry } from './types.js';
 
@@ -156,17 +157,19 @@ export function createLdapDirectory(settings: LdapSettings): Directory {
           }
           await serviceBind(c);
           const e = await find(c, username);
-          if (!e) return null;
+          // An unknown user still costs a user connection and a bind (to a DN that does not
+          // exist), so the reply takes as long as for a wrong password and tells nothing apart.
+          const dn = e?.dn ?? `cn=portcullis-no-such-user-${randomBytes(8).toString('hex')},${settings.baseDn}`;
           const userClient = await open();
           try {
-            await userClient.bind(e.dn, password);
+            await userClient.bind(dn, password);
           } catch (err) {
-            if (err instanceof InvalidCredentialsError) return null;
+            if (err instanceof InvalidCredentialsError || !e) return null;
             throw err;
           } finally {
             await userClient.unbind().catch(() => {});
           }
-          return toEntry(e, username);
+          return e ? toEntry(e, username) : null;
         });
       } catch (err) {
         throw unavailable(err);
