@@ -5,7 +5,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../core/log.js';
+import { Logger, silentLogger } from '../core/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { MailStore } from '../store/store.js';
 import { generateAppPassword, hashAppPassword, normalizeAppPassword } from './app-passwords.js';
@@ -98,7 +98,8 @@ test('OAUTHBEARER and XOAUTH2 accept valid JWTs (RS256, ES256) and refuse bad on
       { kid: 'k1', jwk: ec.publicKey.export({ format: 'jwk' }) },
     ] }],
   };
-  const auth = make({ oauth: () => settings });
+  const logged: string[] = [];
+  const auth = make({ oauth: () => settings, logger: new Logger((line) => logged.push(line), 'info') });
   assert.ok(auth.mechanisms({ protocol: 'imap4', secure: true }).includes('OAUTHBEARER'));
   assert.ok(!make().mechanisms({ protocol: 'imap4', secure: true }).includes('XOAUTH2'));
   const now = Math.floor(Date.now() / 1000);
@@ -121,6 +122,12 @@ test('OAUTHBEARER and XOAUTH2 accept valid JWTs (RS256, ES256) and refuse bad on
   }
   const mismatch = await run(auth.startSasl(ctx(), 'XOAUTH2'), xo(jwt(rsa.privateKey, 'RS256', good), 'alice@example.org'));
   assert.equal(mismatch.ok, false);
+  // The server log says why each token was refused (expired, audience, issuer...), never the token.
+  const failures = logged.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'auth' && e.result === 'failure' && e.mechanism === 'OAUTHBEARER');
+  assert.equal(failures.length, 5);
+  assert.ok(failures.every((e) => typeof e.detail === 'string' && e.detail.length > 0), JSON.stringify(failures.map((e) => e.detail)));
+  assert.match(String(failures[0]!.detail), /expir/i);
+  assert.ok(!logged.some((l) => l.includes('eyJ')), 'no token in the log');
 });
 
 test('one network trying many accounts is blocked; the allow-list always wins; blocks persist and clear', async () => {

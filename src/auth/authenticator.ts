@@ -118,8 +118,8 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     }
   };
 
-  const fail = (ctx: LoginContext, who: Who, reason: AuthFailureReason, message: string): AuthResult => {
-    record(ctx, who, 'failure', reason);
+  const fail = (ctx: LoginContext, who: Who, reason: AuthFailureReason, message: string, extra: Record<string, unknown> = {}): AuthResult => {
+    record(ctx, who, 'failure', reason, extra);
     return { ok: false, reason, message };
   };
 
@@ -142,7 +142,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
   };
 
   /** A wrong secret or unknown user: counted, delayed, one reply for both. */
-  const credentialsFailure = async (ctx: LoginContext, who: Who): Promise<AuthResult> => {
+  const credentialsFailure = async (ctx: LoginContext, who: Who, detail?: string): Promise<AuthResult> => {
     let ms = 0;
     try {
       ms = await throttle.recordFailure(ctx.remoteAddress, who.username.toLowerCase());
@@ -150,7 +150,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       log.error('throttle-error', { err: errOf(err) });
     }
     if (ms > 0) await delay(ms);
-    return fail(ctx, who, 'credentials', 'Authentication failed');
+    return fail(ctx, who, 'credentials', 'Authentication failed', detail ? { detail } : {});
   };
 
   const unavailable = (ctx: LoginContext, who: Who, err: unknown): AuthResult => {

@@ -24,7 +24,7 @@ type Who = { username: string; mechanism: string; authzid?: string };
 export interface SaslHooks {
   policyFailure(ctx: LoginContext, who: Who, passwordBased: boolean): AuthResult | null;
   throttleFailure(ctx: LoginContext, who: Who): Promise<AuthResult | null>;
-  credentialsFailure(ctx: LoginContext, who: Who): Promise<AuthResult>;
+  credentialsFailure(ctx: LoginContext, who: Who, detail?: string): Promise<AuthResult>;
   unavailable(ctx: LoginContext, who: Who, err: unknown): AuthResult;
   complete(ctx: LoginContext, who: Who, account: Account, extra?: Record<string, unknown>): Promise<AuthResult>;
   authenticatePassword(ctx: LoginContext, attempt: PasswordAttempt): Promise<AuthResult>;
@@ -134,7 +134,7 @@ export function startSaslExchange(hooks: SaslHooks, log: Logger, ctx: LoginConte
     }
     if ('rejected' in s) {
       finished = true;
-      return { done: true, result: await hooks.credentialsFailure(ctx, { username: s.rejected.username || username, mechanism: name }) };
+      return { done: true, result: await hooks.credentialsFailure(ctx, { username: s.rejected.username || username, mechanism: name }, s.rejected.detail) };
     }
     const result = await verified(s.verified);
     if (result.ok && s.serverFinal) {

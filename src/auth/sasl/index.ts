@@ -31,7 +31,7 @@ export type SaslStep =
   | { challenge: Buffer }
   | { done: true; attempt: PasswordAttempt }
   | { done: true; verified: VerifiedIdentity; serverFinal?: Buffer }
-  | { done: true; rejected: { username: string; mechanism: string } }
+  | { done: true; rejected: { username: string; mechanism: string; /** Why, for the server log (never a secret). */ detail?: string } }
   | { error: string };
 
 export interface SaslServer {

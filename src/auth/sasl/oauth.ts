@@ -33,6 +33,7 @@ type Parsed = { token: string; user: string } | { error: string };
 
 function makeServer(env: SaslEnv, mechanism: 'OAUTHBEARER' | 'XOAUTH2', parse: (text: string) => Parsed): SaslServer {
   let stage: 'start' | 'error-sent' | 'done' = 'start';
+  let refusal = '';
   let username = '';
   return {
     mechanism,
@@ -40,7 +41,7 @@ function makeServer(env: SaslEnv, mechanism: 'OAUTHBEARER' | 'XOAUTH2', parse: (
     async step(response: Buffer | null): Promise<SaslStep> {
       if (stage === 'error-sent') {
         stage = 'done';
-        return { done: true, rejected: { username, mechanism } };
+        return { done: true, rejected: { username, mechanism, detail: refusal } };
       }
       if (stage === 'done') return { error: 'Authentication exchange already finished' };
       if (response === null) return { challenge: Buffer.alloc(0) };
@@ -54,6 +55,7 @@ function makeServer(env: SaslEnv, mechanism: 'OAUTHBEARER' | 'XOAUTH2', parse: (
       if (!check.ok) {
         if (check.status === 'unavailable') return { error: 'Token validation is temporarily unavailable' };
         stage = 'error-sent';
+        refusal = check.detail;
         const body = mechanism === 'OAUTHBEARER'
           ? { status: 'invalid_token', schemes: 'bearer' }
           : { status: '401', schemes: 'bearer' };
