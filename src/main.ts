@@ -5,7 +5,7 @@
  * gracefully on SIGTERM/SIGINT.
  */
 import { Logger } from './core/log.js';
-import { loadConfig, imapSettings, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
+import { loadConfig, imapSettings, type Binding, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
 import { directoryFromSettings, oauthIssuers, throttleFromSettings } from './auth/from-config.js';
 import { attachBlocksFile } from './auth/blocks-file.js';
 import { checkRunAsUser, dropPrivileges } from './admin/privileges.js';
@@ -36,7 +36,7 @@ import { loginEvent } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
 import type { ChangeFeed } from './store/store.js';
 import { startAdminApi, startControlSocket, type RunningAdminApi } from './admin/http/server.js';
-import type { ServerControl } from './admin/http/control.js';
+import { ReloadError, type ServerControl } from './admin/http/control.js';
 import { adminSettings } from './config/config.js';
 import { createClusterNode } from './frontend/node.js';
 
@@ -145,6 +145,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const want = (name: ServiceName) => overrides.get(name) ?? ctx.cfg.services[name] === 'Automatic';
   let adminApi: RunningAdminApi | null = null;
   let adminKey = '';
+  let adminBindingsInUse: Binding[] = [];
 
   async function apply(): Promise<void> {
     for (const name of Object.keys(ctx.cfg.services) as ServiceName[]) {
@@ -161,7 +162,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
 
     // Frontends: (re)start when enabled state or bindings changed; stopping one closes its
     // listeners and leaves established sessions running.
-    await reconcile('imap4', want('imap4'), JSON.stringify([imapSettings(ctx.cfg).sslBindings, imapSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
+    await reconcile('imap4', want('imap4'), [imapSettings(ctx.cfg).sslBindings, imapSettings(ctx.cfg).unencryptedOrTlsBindings], () =>
       startImapFrontend({
         settings: () => imapSettings(ctx.cfg),
         tls: tls.provider(() => imapSettings(ctx.cfg).x509CertificateName),
@@ -171,7 +172,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         protocolLog: imapLog,
         trustedProxies: () => serverSettings(ctx.cfg).trustedProxies,
       }));
-    await reconcile('pop3', want('pop3'), JSON.stringify([popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
+    await reconcile('pop3', want('pop3'), [popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings], () =>
       startPop3Frontend({
         settings: () => popSettings(ctx.cfg),
         tls: tls.provider(() => popSettings(ctx.cfg).x509CertificateName),
@@ -186,7 +187,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       pop: (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
     });
     const smtp = smtpSettings(ctx.cfg);
-    await reconcile('submission', want('submission'), JSON.stringify([smtp.sslBindings, smtp.unencryptedOrTlsBindings]), () =>
+    await reconcile('submission', want('submission'), [smtp.sslBindings, smtp.unencryptedOrTlsBindings], () =>
       startSubmission({
         settings: () => smtpSettings(ctx.cfg),
         tls: tls.provider(() => smtpSettings(ctx.cfg).tlsCertificateName),
@@ -205,39 +206,150 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await queue.stop();
       queueRunning = false;
     }
-    await reconcile('lmtp', want('lmtp'), JSON.stringify(lmtpSettings(ctx.cfg).bindings), () =>
+    await reconcile('lmtp', want('lmtp'), [lmtpSettings(ctx.cfg).bindings], () =>
       startLmtp({ settings: () => lmtpSettings(ctx.cfg), mailboxes, store, logger: logger.child({ service: 'lmtp' }), fqdn: smtpSettings(ctx.cfg).fqdn }));
     const adminBindings = adminSettings(ctx.cfg).bindings;
     const key = want('admin') ? JSON.stringify(adminBindings) : '';
-    if (adminApi && key !== adminKey) {
-      await adminApi.stop();
-      adminApi = null;
-      logger.info('service-stopped', { service: 'admin' });
+    try {
+      await reconcileAdmin(key, adminBindings);
+    } catch (err) {
+      if (!failures) throw err;
+      const detail = (err as Error).message;
+      logger.error('rebind-failed', { service: 'admin', detail });
+      failures.push(adminApi ? `${detail} (the previous listeners of admin stay)` : detail);
     }
-    if (key && !adminApi) {
-      adminApi = await startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName, { clientCertificates: false }), bindings: adminBindings, logger: logger.child({ service: 'admin' }) });
-      for (const a of adminApi.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
-    }
-    adminKey = key;
     status();
   }
 
-  const frontendKeys: Partial<Record<ServiceName, string>> = {};
-  async function reconcile(name: ServiceName, enabled: boolean, key: string, start: () => Promise<RunningService>): Promise<void> {
-    const running = frontends[name];
-    if (running && (!enabled || frontendKeys[name] !== key)) {
-      await running.listeners.close();
-      delete frontends[name];
-      logger.info('service-stopped', { service: name });
+  /** The admin API, rebound like a frontend: new listeners first, the old ones closed after. */
+  async function reconcileAdmin(key: string, bindings: Binding[]): Promise<void> {
+    if (key === adminKey && (adminApi !== null) === (key !== '')) return;
+    const start = (b: Binding[]) => startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName, { clientCertificates: false }), bindings: b, logger: logger.child({ service: 'admin' }) });
+    const old = adminApi;
+    const oldBindings = adminBindingsInUse;
+    if (!key) {
+      if (old) {
+        await old.stop();
+        logger.info('service-stopped', { service: 'admin' });
+      }
+      adminApi = null;
+      adminKey = '';
+      return;
     }
-    if (enabled && !frontends[name]) {
-      frontends[name] = await start();
-      frontendKeys[name] = key;
-      for (const a of frontends[name]!.listeners.addresses()) {
-        const how = name === 'lmtp' ? 'LMTP' : a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS';
-        process.stdout.write(`${name} listening on ${a.address}:${a.port} (${how})\n`);
+    let next: RunningAdminApi;
+    try {
+      next = await start(bindings);
+      if (old) await old.stop();
+    } catch (err) {
+      if (!old || !bindings.some((b) => b.port !== 0 && old.addresses().some((a) => a.port === b.port))) throw err;
+      await old.stop();
+      adminApi = null;
+      try {
+        next = await start(bindings);
+      } catch (err2) {
+        adminApi = await start(oldBindings);
+        throw err2;
       }
     }
+    adminApi = next;
+    adminKey = key;
+    adminBindingsInUse = bindings;
+    for (const a of next.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
+  }
+
+  const frontendKeys: Partial<Record<ServiceName, string>> = {};
+  /** The config each running frontend was bound from (to bind its old listeners again after a failed move). */
+  const frontendCfgs: Partial<Record<ServiceName, ConfigFile>> = {};
+  /** Frontends whose listeners were closed by a rebind: their sessions run on until stop(). */
+  const retired: RunningService[] = [];
+  /** During a reload: listener problems, reported once every service has been reconciled. */
+  let failures: string[] | null = null;
+
+  function announce(name: ServiceName, service: RunningService): void {
+    for (const a of service.listeners.addresses()) {
+      const how = name === 'lmtp' ? 'LMTP' : a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS';
+      process.stdout.write(`${name} listening on ${a.address}:${a.port} (${how})\n`);
+    }
+  }
+
+  /** Runs start() as if `old` were the config: start functions read their bindings synchronously, at once. */
+  function startAs(old: ConfigFile, start: () => Promise<RunningService>): Promise<RunningService> {
+    const current = ctx.cfg;
+    ctx.cfg = old;
+    try {
+      return start();
+    } finally {
+      ctx.cfg = current;
+    }
+  }
+
+  /**
+   * Starts, stops or rebinds one frontend. A rebind binds the new listeners before closing the
+   * old ones, so a port that cannot be bound (busy) leaves the old listeners serving. Only when a
+   * new binding uses a port the old listeners hold are those closed first; if the new ones then
+   * fail, the old bindings are bound again. Sessions on old listeners continue either way.
+   */
+  async function reconcile(name: ServiceName, enabled: boolean, bindings: ReadonlyArray<ReadonlyArray<Binding | object>>, start: () => Promise<RunningService>): Promise<void> {
+    try {
+      await reconcileOrThrow(name, enabled, bindings, start);
+    } catch (err) {
+      if (!failures) throw err;
+      const detail = (err as Error).message;
+      logger.error('rebind-failed', { service: name, detail });
+      failures.push(frontends[name] ? `${detail} (the previous listeners of ${name} stay)` : detail);
+    }
+  }
+
+  async function reconcileOrThrow(name: ServiceName, enabled: boolean, bindings: ReadonlyArray<ReadonlyArray<Binding | object>>, start: () => Promise<RunningService>): Promise<void> {
+    const key = JSON.stringify(bindings);
+    const running = frontends[name];
+    if (running && !enabled) {
+      await running.listeners.close();
+      retired.push(running);
+      delete frontends[name];
+      logger.info('service-stopped', { service: name });
+      return;
+    }
+    if (!enabled || (running && frontendKeys[name] === key)) return;
+    if (!running) {
+      const started = await start();
+      frontends[name] = started;
+      frontendKeys[name] = key;
+      frontendCfgs[name] = ctx.cfg;
+      announce(name, started);
+      return;
+    }
+    let next: RunningService;
+    try {
+      next = await start();
+      await running.listeners.close();
+    } catch (err) {
+      const held = new Set(running.listeners.addresses().map((a) => a.port));
+      if (!bindings.flat().some((b) => 'port' in b && b.port !== 0 && held.has(b.port))) throw err;
+      await running.listeners.close();
+      try {
+        next = await start();
+      } catch (err2) {
+        delete frontends[name];
+        frontends[name] = await startAs(frontendCfgs[name]!, start);
+        announce(name, frontends[name]!);
+        throw err2;
+      }
+    }
+    retired.push(running);
+    frontends[name] = next;
+    frontendKeys[name] = key;
+    frontendCfgs[name] = ctx.cfg;
+    logger.info('service-rebound', { service: name, listeners: next.listeners.addresses().map((a) => `${a.address}:${a.port}`) });
+    announce(name, next);
+  }
+
+  /** Reloads and service actions run one at a time (a SIGHUP during an API reload waits for it). */
+  let serialTail: Promise<unknown> = Promise.resolve();
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = serialTail.then(work, work);
+    serialTail = run.catch(() => {});
+    return run;
   }
 
   const control: ServerControl = {
@@ -247,14 +359,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       const st = readStatus();
       return (Object.keys(ctx.cfg.services) as ServiceName[]).map((name) => ({ name, startupType: ctx.cfg.services[name], status: st[name] ?? 'Stopped' }));
     },
-    startService: async (name) => { overrides.set(name, true); await apply(); },
-    stopService: async (name) => { overrides.set(name, false); await apply(); },
-    restartService: async (name) => {
+    startService: (name) => serial(async () => { overrides.set(name, true); await apply(); }),
+    stopService: (name) => serial(async () => { overrides.set(name, false); await apply(); }),
+    restartService: (name) => serial(async () => {
       overrides.set(name, false);
       await apply();
       overrides.set(name, true);
       await apply();
-    },
+    }),
     // In a worker of `serve --workers N`, a reload is the primary's SIGHUP, so every worker reloads.
     reload: async () => { if (slot !== null) process.kill(process.ppid, 'SIGHUP'); else await server.reload(); },
   };
@@ -279,23 +391,33 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   process.stdout.write('ready\n');
 
   const server: Server = {
-    async reload() {
+    /** Re-reads the config and applies it; throws ReloadError when the file is refused or a listener cannot be bound. */
+    reload: () => serial(async () => {
       try {
         cfg = loadConfig(dataDir);
       } catch (err) {
         logger.error('reload-refused', { detail: (err as Error).message });
-        return;
+        throw new ReloadError(`the config was not applied: ${(err as Error).message}`);
       }
       ctx.cfg = cfg;
       await tls.reload();
-      await apply();
+      failures = [];
+      try {
+        await apply();
+      } finally {
+        const problems = failures;
+        failures = null;
+        if (problems.length) {
+          throw new ReloadError(problems.join('; '));
+        }
+      }
       logger.info('reloaded', {});
       process.stdout.write('reloaded\n');
-    },
+    }),
     async stop() {
       await controlSocket?.stop();
       if (adminApi) await adminApi.stop();
-      await Promise.all(Object.values(frontends).map((f) => f!.stop()));
+      await Promise.all([...Object.values(frontends), ...retired].map((f) => f!.stop()));
       await cluster.stop();
       // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
       // their frontend, which has just ended them without applying deletions).

@@ -18,7 +18,7 @@ import type { Protocol } from '../../auth/types.js';
 import { CliError } from '../cli/errors.js';
 import { checkAddress, MAX_PASSWORD, MIN_PASSWORD } from '../cli/user.js';
 import { parseSince } from '../cli/logs.js';
-import type { ServerControl, ServiceRow } from './control.js';
+import { ReloadError, type ServerControl, type ServiceRow } from './control.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly setting?: string, readonly errors?: Array<{ setting: string; message: string }>) {
@@ -125,7 +125,12 @@ export async function updateSection(control: ServerControl, section: string, inp
   }
   if (errors.length) throw new ApiError(400, errors.map((e) => e.message).join('; '), errors[0].setting, errors);
   saveConfig(control.dataDir, cfg);
-  await control.reload();
+  try {
+    await control.reload();
+  } catch (err) {
+    if (!(err instanceof ReloadError)) throw err;
+    throw new ApiError(409, `saved, but the running server did not apply it: ${err.message}`);
+  }
   return readSection(control.dataDir, section);
 }
 

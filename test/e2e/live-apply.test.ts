@@ -1,0 +1,109 @@
+// Settings applied to a running `serve` by `imap set` itself (through the control socket): moving
+// a listener keeps sessions on the old one alive, a port that cannot be bound leaves the old
+// listeners serving and the CLI reports it, and `set` says whether the change applied live.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { cli, cliOk, startServer, type Server } from './harness.js';
+
+const USER = 'lia@example.test';
+const PASS = 'live-apply-password';
+let server: Server;
+let plainPort: number;
+/** The TLS port after the first move. */
+let movedTo = 0;
+
+/** A port free right now (bound on 127.0.0.1 by the kernel, then released). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** An IMAP client over implicit TLS: command() sends one tagged command and resolves its tagged reply. */
+async function imapsSession(port: number) {
+  const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  socket.on('error', () => {});
+  let buf = '';
+  let wake: () => void = () => {};
+  socket.on('data', (d: Buffer) => { buf += d.toString('latin1'); wake(); });
+  socket.on('close', () => wake());
+  const line = async (re: RegExp, from: number): Promise<string> => {
+    for (;;) {
+      const hit = buf.slice(from).split('\r\n').slice(0, -1).find((l) => re.test(l));
+      if (hit !== undefined) return hit;
+      if (socket.destroyed) throw new Error(`connection closed; got: ${buf}`);
+      await new Promise<void>((r) => { wake = r; });
+    }
+  };
+  const greeting = await line(/^\* (OK|BYE)/, 0);
+  let n = 0;
+  return {
+    greeting,
+    async command(text: string): Promise<string> {
+      const tag = `t${++n}`;
+      const from = buf.length;
+      socket.write(`${tag} ${text}\r\n`);
+      return line(new RegExp(`^${tag} (OK|NO|BAD)`), from);
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+/** Resolves the error code of a TCP connection attempt (null when it was accepted). */
+function connectError(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.on('connect', () => { s.destroy(); resolve(null); });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+before(async () => {
+  plainPort = await freePort();
+  server = await startServer({ services: ['imap4', 'imap4-backend'], imap: { 'unencrypted-or-tls-bindings': `127.0.0.1:${plainPort}` }, users: [{ address: USER, password: PASS }] });
+});
+after(async () => { await server?.stop(); });
+
+test('imap set --ssl-bindings moves the listener live; the open session continues', async () => {
+  const oldPort = server.ports.imaps!;
+  const session = await imapsSession(oldPort);
+  assert.match(await session.command(`LOGIN ${USER} ${PASS}`), /^t1 OK/);
+  const newPort = await freePort();
+  movedTo = newPort;
+  // The cleartext binding stays on its port: the old listeners are released for it, then rebound.
+  const out = cliOk(server.dataDir, ['imap', 'set', '--ssl-bindings', `127.0.0.1:${newPort}`]);
+  assert.match(out, new RegExp(`^ssl-bindings = 127\\.0\\.0\\.1:${newPort} \\(applied live by the running server\\)$`, 'm'));
+  const fresh = await imapsSession(newPort);
+  assert.match(fresh.greeting, /^\* OK/);
+  fresh.close();
+  assert.equal(await connectError(oldPort), 'ECONNREFUSED', 'the old port takes no new connection');
+  assert.equal(await connectError(plainPort), null, 'the unchanged cleartext port still accepts');
+  assert.match(await session.command('NOOP'), /^t2 OK/, 'the session on the old port still answers');
+  session.close();
+});
+
+test('a busy port: the running listeners stay and imap set reports the failure', async () => {
+  const current = movedTo;
+  assert.ok(current, 'runs after the move');
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const busy = (blocker.address() as net.AddressInfo).port;
+  try {
+    const r = cli(server.dataDir, ['imap', 'set', '--ssl-bindings', `127.0.0.1:${busy}`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^ssl-bindings = .*NOT applied by the running server/m);
+    assert.match(r.stderr, new RegExp(`did not apply the change: .*cannot listen on 127\\.0\\.0\\.1:${busy}.*the previous listeners of imap4 stay`));
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    const still = await imapsSession(current);
+    assert.match(still.greeting, /^\* OK/, 'the previous TLS port still serves');
+    still.close();
+    assert.equal(await connectError(plainPort), null);
+    assert.match(cliOk(server.dataDir, ['service', 'list']), /^imap4\s+Automatic\s+Running/m);
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  }
+});
