@@ -62,7 +62,7 @@ export function settingsCommands(section: SectionName) {
       if (JSON.stringify(value) === JSON.stringify(validateSetting(def, def.default))) delete cfg[section][name];
       else cfg[section][name] = value;
     }
-    checkBindingConflicts(cfg);
+    checkBindingConflicts(cfg, { section, names: Object.keys(updates) });
     saveConfig(ctx.dataDir, cfg);
     const outcome = await applyToRunningServer(ctx.dataDir);
     for (const name of Object.keys(updates)) {
