@@ -105,5 +105,24 @@ test('a busy port: the running listeners stay and imap set reports the failure',
     assert.match(cliOk(server.dataDir, ['service', 'list']), /^imap4\s+Automatic\s+Running/m);
   } finally {
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    // The file names the busy port; name the port in use again so later reloads keep it.
+    cliOk(server.dataDir, ['imap', 'set', '--ssl-bindings', `127.0.0.1:${current}`]);
+  }
+});
+
+test('max-connections-per-user: set live, one session more than the limit gets NO [LIMIT]', async () => {
+  assert.match(cliOk(server.dataDir, ['imap', 'set', '--max-connections-per-user', '2']), /^max-connections-per-user = 2 \(applied live by the running server\)$/m);
+  const sessions = [await imapsSession(movedTo), await imapsSession(movedTo), await imapsSession(movedTo)];
+  try {
+    assert.match(await sessions[0].command(`LOGIN ${USER} ${PASS}`), /^t1 OK/);
+    assert.match(await sessions[1].command(`LOGIN ${USER} ${PASS}`), /^t1 OK/);
+    assert.match(await sessions[2].command(`LOGIN ${USER} ${PASS}`), /^t1 NO \[LIMIT\] Too many sessions for this user \(at most 2\)/);
+    assert.match(await sessions[0].command('LOGOUT'), /^t2 OK/);
+    const again = await imapsSession(movedTo);
+    assert.match(await again.command(`LOGIN ${USER} ${PASS}`), /^t1 OK/, 'a freed slot can be used');
+    again.close();
+  } finally {
+    for (const s of sessions) s.close();
+    cliOk(server.dataDir, ['imap', 'set', '--max-connections-per-user', '16']);
   }
 });
