@@ -29,7 +29,8 @@ import type { MailStore } from './store/store.js';
 import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
-import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import { createProtocolLog, preparedProtocolLogDir, protocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import type { ProtocolLog } from './observe/types.js';
 import { collectServerGauges } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent } from './observe/types.js';
@@ -55,6 +56,9 @@ interface Ctx {
   tls: ServerTls;
 }
 
+/** What a protocol log is made from (imap, pop and smtp sections alike). */
+type ProtocolLogSettings = Parameters<typeof protocolLogLimits>[0] & { logFileLocation: string; protocolLogEnabled: boolean };
+
 type Backend = ReturnType<typeof createImapBackend> | ReturnType<typeof createPop3Backend>;
 
 export interface RunServerOptions {
@@ -75,12 +79,12 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const store = await openStore(dataDir, cfg, sqlite && opts.feed ? { feed: opts.feed } : {});
   const mailboxes = createMailboxService(store);
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
-  // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
-  // (read live); roll-over and retention limits as configured at start.
-  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), logger });
-  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), logger });
-  // Submission's protocol log: DATA_DIR/logs/smtp unless log-file-location names another directory.
-  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), logger });
+  // Protocol logs (DATA_DIR/logs/imap4, /pop3, /smtp, or log-file-location): rows only while
+  // protocol-log-enabled is true (read live); re-created on reload when the directory, roll-over
+  // or retention settings changed.
+  const imapLog = liveProtocolLog('imap4', () => imapSettings(cfg));
+  const popLog = liveProtocolLog('pop3', () => popSettings(cfg));
+  const smtpLog = liveProtocolLog('smtp', () => smtpSettings(cfg));
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
   const throttle = throttleFromSettings(authSettings(cfg), () => blocksRef.changed());
@@ -118,6 +122,34 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     imapTls: tls.provider(() => imapSettings(ctx.cfg).x509CertificateName), popTls: tls.provider(() => popSettings(ctx.cfg).x509CertificateName),
     accounts: store, maxMessageSize: () => mailboxes.limits.maxMessageSize, logger,
   });
+
+  /**
+   * A protocol log that a reload can move: write/flush/close go to the current log; reconfigure()
+   * re-creates it (closing the old one) when log-file-location, log-file-roll-over-settings,
+   * log-per-file-size-quota or the retention limits changed. A directory that cannot be made
+   * throws at start; on reload it is reported and the current log kept.
+   */
+  function liveProtocolLog(protocol: 'imap4' | 'pop3' | 'smtp', settings: () => ProtocolLogSettings): ProtocolLog & { reconfigure(): Promise<void> } {
+    const keyOf = (s: ProtocolLogSettings) => JSON.stringify([s.logFileLocation, protocolLogLimits(s)]);
+    const open = (s: ProtocolLogSettings) => createProtocolLog({ dir: preparedProtocolLogDir(dataDir, protocol, s.logFileLocation), protocol, enabled: () => settings().protocolLogEnabled, ...protocolLogLimits(s), logger });
+    let key = keyOf(settings());
+    let current = open(settings());
+    return {
+      write: (row) => current.write(row),
+      flush: () => current.flush(),
+      close: () => current.close(),
+      async reconfigure() {
+        const s = settings();
+        if (keyOf(s) === key) return;
+        const next = open(s);
+        const old = current;
+        current = next;
+        key = keyOf(s);
+        logger.info('protocol-log-reopened', { protocol, dir: protocolLogDir(dataDir, protocol, s.logFileLocation) });
+        await old.close();
+      },
+    };
+  }
 
   const backends: Partial<Record<ServiceName, Backend>> = {};
   const frontends: Partial<Record<ServiceName, RunningService>> = {};
@@ -403,6 +435,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await tls.reload();
       failures = [];
       try {
+        for (const log of [imapLog, popLog, smtpLog]) {
+          try {
+            await log.reconfigure();
+          } catch (err) {
+            logger.error('protocol-log-not-moved', { detail: (err as Error).message });
+            failures.push(`${(err as Error).message} (the protocol log stays where it was)`);
+          }
+        }
         await apply();
       } finally {
         const problems = failures;

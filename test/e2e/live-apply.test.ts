@@ -5,7 +5,11 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cli, cliOk, startServer, type Server } from './harness.js';
+import { eventually, readProtocolLog } from './log-reader.js';
 
 const USER = 'lia@example.test';
 const PASS = 'live-apply-password';
@@ -124,5 +128,30 @@ test('max-connections-per-user: set live, one session more than the limit gets N
   } finally {
     for (const s of sessions) s.close();
     cliOk(server.dataDir, ['imap', 'set', '--max-connections-per-user', '16']);
+  }
+});
+
+test('log-file-location changes live: new protocol-log rows go to the new directory', async () => {
+  const logs = mkdtempSync(join(tmpdir(), 'portcullis-live-logs-'));
+  try {
+    const [first, second] = [join(logs, 'first'), join(logs, 'second')];
+    const out = cliOk(server.dataDir, ['imap', 'set', '--protocol-log-enabled', 'true', '--log-file-location', first]);
+    assert.match(out, /^log-file-location = .* \(applied live by the running server\)$/m);
+    const rowsWith = (dir: string, command: string) => readProtocolLog(server.dataDir, 'imap4', dir).rows.filter((r) => Object.values(r).some((v) => v.includes(command)));
+    let session = await imapsSession(movedTo);
+    await session.command('NOOP-FIRST');
+    session.close();
+    await eventually(() => (rowsWith(first, 'NOOP-FIRST').length ? true : undefined), 'a row in the first directory');
+    assert.equal(statSync(first).mode & 0o777, 0o700);
+
+    cliOk(server.dataDir, ['imap', 'set', '--log-file-location', second]);
+    session = await imapsSession(movedTo);
+    await session.command('NOOP-SECOND');
+    session.close();
+    await eventually(() => (rowsWith(second, 'NOOP-SECOND').length ? true : undefined), 'a row in the second directory');
+    assert.equal(rowsWith(first, 'NOOP-SECOND').length, 0, 'nothing new in the old directory');
+  } finally {
+    cliOk(server.dataDir, ['imap', 'set', '--protocol-log-enabled', 'false', '--log-file-location', '']);
+    rmSync(logs, { recursive: true, force: true });
   }
 });
