@@ -13,6 +13,12 @@ import {
 import { LATEST_CONFIG_VERSION, migrateRaw, migrationLine, pendingSteps, versionProblem, writeBackup, type RawConfig } from './migrations.js';
 
 export const CONFIG_FILE = 'portcullis.json';
+
+/**
+ * The JSON Schema of the config file that comes with this installation (docs/, generated from
+ * schema.ts); saveConfig writes it as the file's `$schema` so editors can check and complete it.
+ */
+export const CONFIG_SCHEMA_URL = new URL('../../../docs/portcullis-config.schema.json', import.meta.url).href;
 /** The version this Portcullis writes; older files are migrated (migrations.ts). */
 export const CONFIG_VERSION = LATEST_CONFIG_VERSION;
 
@@ -378,7 +384,7 @@ export function saveConfig(dataDir: string, cfg: ConfigFile, report: MigrationRe
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(cfg, null, 2) + '\n');
+    writeSync(fd, JSON.stringify({ $schema: CONFIG_SCHEMA_URL, ...cfg }, null, 2) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);
