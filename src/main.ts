@@ -1,8 +1,8 @@
 /**
  * Wires config, store, mailbox layer, authentication, TLS and listeners: the only module that
  * imports every layer. `runServer` starts every service whose startup type is Automatic,
- * applies changed settings on SIGHUP (bindings, certificates, limits, services) and stops
- * gracefully on SIGTERM/SIGINT.
+ * applies changed settings on SIGHUP or POST /api/reload (bindings, certificates, limits,
+ * services, protocol logs) and stops gracefully on SIGTERM/SIGINT.
  */
 import { Logger } from './core/log.js';
 import { loadConfig, imapSettings, type Binding, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
@@ -269,12 +269,13 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       return;
     }
     let next: RunningAdminApi;
+    let oldStopped = false;
     try {
       next = await start(bindings);
-      if (old) await old.stop();
     } catch (err) {
       if (!old || !bindings.some((b) => b.port !== 0 && old.addresses().some((a) => a.port === b.port))) throw err;
       await old.stop();
+      oldStopped = true;
       adminApi = null;
       try {
         next = await start(bindings);
@@ -283,6 +284,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         throw err2;
       }
     }
+    if (old && !oldStopped) await old.stop();
     adminApi = next;
     adminKey = key;
     adminBindingsInUse = bindings;
@@ -352,13 +354,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       return;
     }
     let next: RunningService;
+    let oldClosed = false;
     try {
       next = await start();
-      await running.listeners.close();
     } catch (err) {
       const held = new Set(running.listeners.addresses().map((a) => a.port));
       if (!bindings.flat().some((b) => 'port' in b && b.port !== 0 && held.has(b.port))) throw err;
       await running.listeners.close();
+      oldClosed = true;
       try {
         next = await start();
       } catch (err2) {
@@ -368,6 +371,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         throw err2;
       }
     }
+    if (!oldClosed) await running.listeners.close();
     retired.push(running);
     frontends[name] = next;
     frontendKeys[name] = key;
@@ -433,24 +437,22 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       }
       ctx.cfg = cfg;
       await tls.reload();
-      failures = [];
+      const problems: string[] = [];
+      failures = problems;
       try {
         for (const log of [imapLog, popLog, smtpLog]) {
           try {
             await log.reconfigure();
           } catch (err) {
             logger.error('protocol-log-not-moved', { detail: (err as Error).message });
-            failures.push(`${(err as Error).message} (the protocol log stays where it was)`);
+            problems.push(`${(err as Error).message} (the protocol log stays where it was)`);
           }
         }
         await apply();
       } finally {
-        const problems = failures;
         failures = null;
-        if (problems.length) {
-          throw new ReloadError(problems.join('; '));
-        }
       }
+      if (problems.length) throw new ReloadError(problems.join('; '));
       logger.info('reloaded', {});
       process.stdout.write('reloaded\n');
     }),

@@ -50,7 +50,8 @@ test('service enable and disable change the startup type; unknown names are refu
 });
 
 test('imap set validates every value before writing anything', () => {
-  cliOk(dataDir, ['imap', 'set', '--login-type', 'PlainTextLogin', '--max-connections', '50']);
+  const saved = cliOk(dataDir, ['imap', 'set', '--login-type', 'PlainTextLogin', '--max-connections', '50']);
+  assert.match(saved, /^login-type = PlainTextLogin \(saved; no server is running, applies when it starts\)$/m);
   const got = JSON.parse(cliOk(dataDir, ['imap', 'get', '--json'])) as Array<{ name: string; value: unknown; changed: boolean }>;
   assert.deepEqual(got.find((r) => r.name === 'login-type'), { ...got.find((r) => r.name === 'login-type'), value: 'PlainTextLogin', changed: true });
   assert.equal(got.find((r) => r.name === 'max-connections')?.value, 50);

@@ -116,6 +116,9 @@ test('a busy port: the running listeners stay and imap set reports the failure',
 
 test('max-connections-per-user: set live, one session more than the limit gets NO [LIMIT]', async () => {
   assert.match(cliOk(server.dataDir, ['imap', 'set', '--max-connections-per-user', '2']), /^max-connections-per-user = 2 \(applied live by the running server\)$/m);
+  const restartOnly = cliOk(server.dataDir, ['auth', 'set', '--free-failures', '2']);
+  assert.match(restartOnly, /^free-failures = 2 \(saved; needs a restart of the server\)$/m);
+  cliOk(server.dataDir, ['auth', 'set', '--free-failures', '1']);
   const sessions = [await imapsSession(movedTo), await imapsSession(movedTo), await imapsSession(movedTo)];
   try {
     assert.match(await sessions[0].command(`LOGIN ${USER} ${PASS}`), /^t1 OK/);
