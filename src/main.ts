@@ -365,6 +365,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       try {
         next = await start();
       } catch (err2) {
+        retired.push(running);
         delete frontends[name];
         frontends[name] = await startAs(frontendCfgs[name]!, start);
         announce(name, frontends[name]!);

@@ -107,6 +107,18 @@ test('a busy port: the running listeners stay and imap set reports the failure',
     still.close();
     assert.equal(await connectError(plainPort), null);
     assert.match(cliOk(server.dataDir, ['service', 'list']), /^imap4\s+Automatic\s+Running/m);
+
+    // The TLS binding stays on its port (held by the running listeners, so they are released
+    // first) while the cleartext one moves to the busy port: the old bindings are bound again.
+    cliOk(server.dataDir, ['imap', 'set', '--ssl-bindings', `127.0.0.1:${current}`]);
+    const moved = cli(server.dataDir, ['imap', 'set', '--unencrypted-or-tls-bindings', `127.0.0.1:${busy}`]);
+    assert.equal(moved.code, 1, moved.stderr);
+    assert.match(moved.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy}.*the previous listeners of imap4 stay`));
+    const back = await imapsSession(current);
+    assert.match(back.greeting, /^\* OK/, 'the TLS port is bound again');
+    back.close();
+    assert.equal(await connectError(plainPort), null, 'the cleartext port is bound again');
+    cliOk(server.dataDir, ['imap', 'set', '--unencrypted-or-tls-bindings', `127.0.0.1:${plainPort}`]);
   } finally {
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
     // The file names the busy port; name the port in use again so later reloads keep it.
