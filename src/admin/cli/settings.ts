@@ -71,10 +71,10 @@ export function settingsCommands(section: SectionName) {
       if (outcome.kind === 'not-running') when = 'saved; no server is running, applies when it starts';
       else if (def.apply === 'restart') when = 'saved; needs a restart of the server';
       else if (outcome.kind === 'applied') when = 'applied live by the running server';
-      else when = 'saved; NOT applied by the running server (see below)';
+      else when = 'saved; the running server reported a problem applying the config (see below)';
       ctx.stdout(`${name} = ${String(updates[name])} (${when})`);
     }
-    if (outcome.kind === 'failed') throw new CliError(`the running server did not apply the change: ${outcome.detail}`, 1);
+    if (outcome.kind === 'failed') throw new CliError(`the running server did not apply everything: ${outcome.detail}`, 1);
     return 0;
   }
 
