@@ -1,11 +1,11 @@
 /**
  * Wires config, store, mailbox layer, authentication, TLS and listeners: the only module that
  * imports every layer. `runServer` starts every service whose startup type is Automatic,
- * applies changed settings on SIGHUP (bindings, certificates, limits, services) and stops
- * gracefully on SIGTERM/SIGINT.
+ * applies changed settings on SIGHUP or POST /api/reload (bindings, certificates, limits,
+ * services, protocol logs) and stops gracefully on SIGTERM/SIGINT.
  */
 import { Logger } from './core/log.js';
-import { loadConfig, imapSettings, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
+import { loadConfig, imapSettings, type Binding, popSettings, serverSettings, authSettings, directorySettings, type ConfigFile } from './config/config.js';
 import { applyPasswordSettings, directoryFromSettings, oauthIssuers, throttleFromSettings } from './auth/from-config.js';
 import { attachBlocksFile } from './auth/blocks-file.js';
 import { checkRunAsUser, dropPrivileges } from './admin/privileges.js';
@@ -29,14 +29,15 @@ import type { MailStore } from './store/store.js';
 import type { MailboxService } from './mailbox/types.js';
 import type { Authenticator } from './auth/types.js';
 import { createSecurityLog, securityLogDir } from './observe/security-log.js';
-import { createProtocolLog, preparedProtocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import { createProtocolLog, preparedProtocolLogDir, protocolLogDir, protocolLogLimits } from './observe/protocol-log.js';
+import type { ProtocolLog } from './observe/types.js';
 import { collectServerGauges, serveClusterMetrics } from './observe/metrics.js';
 import { timedMailboxService } from './observe/timed-mailboxes.js';
 import { loginEvent, sanitiseUser } from './observe/types.js';
 import { workerSlot } from './net/cluster.js';
 import type { ChangeFeed } from './store/store.js';
 import { startAdminApi, startControlSocket, type RunningAdminApi } from './admin/http/server.js';
-import type { ServerControl } from './admin/http/control.js';
+import { ReloadError, type ServerControl } from './admin/http/control.js';
 import { adminSettings } from './config/config.js';
 import { createClusterNode } from './frontend/node.js';
 
@@ -54,6 +55,9 @@ interface Ctx {
   auth: Authenticator;
   tls: ServerTls;
 }
+
+/** What a protocol log is made from (imap, pop and smtp sections alike). */
+type ProtocolLogSettings = Parameters<typeof protocolLogLimits>[0] & { logFileLocation: string; protocolLogEnabled: boolean };
 
 type Backend = ReturnType<typeof createImapBackend> | ReturnType<typeof createPop3Backend>;
 
@@ -75,12 +79,12 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const store = await openStore(dataDir, cfg, sqlite && opts.feed ? { feed: opts.feed } : {});
   const mailboxes = createMailboxService(store);
   const securityLog = createSecurityLog({ dir: securityLogDir(dataDir), logger });
-  // Protocol logs (DATA_DIR/logs/imap4, /pop3): rows only while protocol-log-enabled is true
-  // (read live); roll-over and retention limits as configured at start.
-  const imapLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'imap4', imapSettings(cfg).logFileLocation), protocol: 'imap4', enabled: () => imapSettings(cfg).protocolLogEnabled, ...protocolLogLimits(imapSettings(cfg)), writer: slot, logger });
-  const popLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'pop3', popSettings(cfg).logFileLocation), protocol: 'pop3', enabled: () => popSettings(cfg).protocolLogEnabled, ...protocolLogLimits(popSettings(cfg)), writer: slot, logger });
-  // Submission's protocol log: DATA_DIR/logs/smtp unless log-file-location names another directory.
-  const smtpLog = createProtocolLog({ dir: preparedProtocolLogDir(dataDir, 'smtp', smtpSettings(cfg).logFileLocation), protocol: 'smtp', enabled: () => smtpSettings(cfg).protocolLogEnabled, ...protocolLogLimits(smtpSettings(cfg)), writer: slot, logger });
+  // Protocol logs (DATA_DIR/logs/imap4, /pop3, /smtp, or log-file-location): rows only while
+  // protocol-log-enabled is true (read live); re-created on reload when the directory, roll-over
+  // or retention settings changed.
+  const imapLog = liveProtocolLog('imap4', () => imapSettings(cfg));
+  const popLog = liveProtocolLog('pop3', () => popSettings(cfg));
+  const smtpLog = liveProtocolLog('smtp', () => smtpSettings(cfg));
   const timedMailboxes = timedMailboxService(mailboxes);
   const blocksRef = { changed: () => {} };
   applyPasswordSettings(authSettings(cfg));
@@ -125,6 +129,34 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
     accounts: store, maxMessageSize: () => mailboxes.limits.maxMessageSize, logger,
   });
 
+  /**
+   * A protocol log that a reload can move: write/flush/close go to the current log; reconfigure()
+   * re-creates it (closing the old one) when log-file-location, log-file-roll-over-settings,
+   * log-per-file-size-quota or the retention limits changed. A directory that cannot be made
+   * throws at start; on reload it is reported and the current log kept.
+   */
+  function liveProtocolLog(protocol: 'imap4' | 'pop3' | 'smtp', settings: () => ProtocolLogSettings): ProtocolLog & { reconfigure(): Promise<void> } {
+    const keyOf = (s: ProtocolLogSettings) => JSON.stringify([s.logFileLocation, protocolLogLimits(s)]);
+    const open = (s: ProtocolLogSettings) => createProtocolLog({ dir: preparedProtocolLogDir(dataDir, protocol, s.logFileLocation), protocol, enabled: () => settings().protocolLogEnabled, ...protocolLogLimits(s), writer: slot, logger });
+    let key = keyOf(settings());
+    let current = open(settings());
+    return {
+      write: (row) => current.write(row),
+      flush: () => current.flush(),
+      close: () => current.close(),
+      async reconfigure() {
+        const s = settings();
+        if (keyOf(s) === key) return;
+        const next = open(s);
+        const old = current;
+        current = next;
+        key = keyOf(s);
+        logger.info('protocol-log-reopened', { protocol, dir: protocolLogDir(dataDir, protocol, s.logFileLocation) });
+        await old.close();
+      },
+    };
+  }
+
   const backends: Partial<Record<ServiceName, Backend>> = {};
   const frontends: Partial<Record<ServiceName, RunningService>> = {};
   const startedAt = new Date().toISOString();
@@ -151,6 +183,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   const want = (name: ServiceName) => overrides.get(name) ?? ctx.cfg.services[name] === 'Automatic';
   let adminApi: RunningAdminApi | null = null;
   let adminKey = '';
+  let adminBindingsInUse: Binding[] = [];
 
   async function apply(): Promise<void> {
     for (const name of Object.keys(ctx.cfg.services) as ServiceName[]) {
@@ -167,7 +200,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
 
     // Frontends: (re)start when enabled state or bindings changed; stopping one closes its
     // listeners and leaves established sessions running.
-    await reconcile('imap4', want('imap4'), JSON.stringify([imapSettings(ctx.cfg).sslBindings, imapSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
+    await reconcile('imap4', want('imap4'), [imapSettings(ctx.cfg).sslBindings, imapSettings(ctx.cfg).unencryptedOrTlsBindings], () =>
       startImapFrontend({
         settings: () => imapSettings(ctx.cfg),
         tls: tls.provider(() => imapSettings(ctx.cfg).x509CertificateName),
@@ -177,7 +210,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         protocolLog: imapLog,
         trustedProxies: () => serverSettings(ctx.cfg).trustedProxies,
       }));
-    await reconcile('pop3', want('pop3'), JSON.stringify([popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings]), () =>
+    await reconcile('pop3', want('pop3'), [popSettings(ctx.cfg).sslBindings, popSettings(ctx.cfg).unencryptedOrTlsBindings], () =>
       startPop3Frontend({
         settings: () => popSettings(ctx.cfg),
         tls: tls.provider(() => popSettings(ctx.cfg).x509CertificateName),
@@ -192,7 +225,7 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       pop: (backends['pop3-backend'] as ReturnType<typeof createPop3Backend> | undefined) ?? null,
     });
     const smtp = smtpSettings(ctx.cfg);
-    await reconcile('submission', want('submission'), JSON.stringify([smtp.sslBindings, smtp.unencryptedOrTlsBindings]), () =>
+    await reconcile('submission', want('submission'), [smtp.sslBindings, smtp.unencryptedOrTlsBindings], () =>
       startSubmission({
         settings: () => smtpSettings(ctx.cfg),
         tls: tls.provider(() => smtpSettings(ctx.cfg).tlsCertificateName),
@@ -211,39 +244,155 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       await queue.stop();
       queueRunning = false;
     }
-    await reconcile('lmtp', want('lmtp'), JSON.stringify(lmtpSettings(ctx.cfg).bindings), () =>
+    await reconcile('lmtp', want('lmtp'), [lmtpSettings(ctx.cfg).bindings], () =>
       startLmtp({ settings: () => lmtpSettings(ctx.cfg), mailboxes, store, logger: logger.child({ service: 'lmtp' }), fqdn: smtpSettings(ctx.cfg).fqdn }));
     const adminBindings = adminSettings(ctx.cfg).bindings;
     const key = want('admin') ? JSON.stringify(adminBindings) : '';
-    if (adminApi && key !== adminKey) {
-      await adminApi.stop();
-      adminApi = null;
-      logger.info('service-stopped', { service: 'admin' });
+    try {
+      await reconcileAdmin(key, adminBindings);
+    } catch (err) {
+      if (!failures) throw err;
+      const detail = (err as Error).message;
+      logger.error('rebind-failed', { service: 'admin', detail });
+      failures.push(adminApi ? `${detail} (the previous listeners of admin stay)` : detail);
     }
-    if (key && !adminApi) {
-      adminApi = await startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName, { clientCertificates: false }), bindings: adminBindings, logger: logger.child({ service: 'admin' }) });
-      for (const a of adminApi.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
-    }
-    adminKey = key;
     status();
   }
 
-  const frontendKeys: Partial<Record<ServiceName, string>> = {};
-  async function reconcile(name: ServiceName, enabled: boolean, key: string, start: () => Promise<RunningService>): Promise<void> {
-    const running = frontends[name];
-    if (running && (!enabled || frontendKeys[name] !== key)) {
-      await running.listeners.close();
-      delete frontends[name];
-      logger.info('service-stopped', { service: name });
+  /** The admin API, rebound like a frontend: new listeners first, the old ones closed after. */
+  async function reconcileAdmin(key: string, bindings: Binding[]): Promise<void> {
+    if (key === adminKey && (adminApi !== null) === (key !== '')) return;
+    const start = (b: Binding[]) => startAdminApi({ control, tls: tls.provider(() => adminSettings(ctx.cfg).x509CertificateName, { clientCertificates: false }), bindings: b, logger: logger.child({ service: 'admin' }) });
+    const old = adminApi;
+    const oldBindings = adminBindingsInUse;
+    if (!key) {
+      if (old) {
+        await old.stop();
+        logger.info('service-stopped', { service: 'admin' });
+      }
+      adminApi = null;
+      adminKey = '';
+      return;
     }
-    if (enabled && !frontends[name]) {
-      frontends[name] = await start();
-      frontendKeys[name] = key;
-      for (const a of frontends[name]!.listeners.addresses()) {
-        const how = name === 'lmtp' ? 'LMTP' : a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS';
-        process.stdout.write(`${name} listening on ${a.address}:${a.port} (${how})\n`);
+    let next: RunningAdminApi;
+    let oldStopped = false;
+    try {
+      next = await start(bindings);
+    } catch (err) {
+      if (!old || !bindings.some((b) => b.port !== 0 && old.addresses().some((a) => a.port === b.port))) throw err;
+      await old.stop();
+      oldStopped = true;
+      adminApi = null;
+      try {
+        next = await start(bindings);
+      } catch (err2) {
+        adminApi = await start(oldBindings);
+        throw err2;
       }
     }
+    if (old && !oldStopped) await old.stop();
+    adminApi = next;
+    adminKey = key;
+    adminBindingsInUse = bindings;
+    for (const a of next.addresses()) process.stdout.write(`admin listening on ${a.address}:${a.port} (${a.tls ? 'HTTPS' : 'HTTP'})\n`);
+  }
+
+  const frontendKeys: Partial<Record<ServiceName, string>> = {};
+  /** The config each running frontend was bound from (to bind its old listeners again after a failed move). */
+  const frontendCfgs: Partial<Record<ServiceName, ConfigFile>> = {};
+  /** Frontends whose listeners were closed by a rebind: their sessions run on until stop(). */
+  const retired: RunningService[] = [];
+  /** During a reload: listener problems, reported once every service has been reconciled. */
+  let failures: string[] | null = null;
+
+  function announce(name: ServiceName, service: RunningService): void {
+    for (const a of service.listeners.addresses()) {
+      const how = name === 'lmtp' ? 'LMTP' : a.kind === 'implicit' ? 'implicit TLS' : 'STARTTLS';
+      process.stdout.write(`${name} listening on ${a.address}:${a.port} (${how})\n`);
+    }
+  }
+
+  /** Runs start() as if `old` were the config: start functions read their bindings synchronously, at once. */
+  function startAs(old: ConfigFile, start: () => Promise<RunningService>): Promise<RunningService> {
+    const current = ctx.cfg;
+    ctx.cfg = old;
+    try {
+      return start();
+    } finally {
+      ctx.cfg = current;
+    }
+  }
+
+  /**
+   * Starts, stops or rebinds one frontend. A rebind binds the new listeners before closing the
+   * old ones, so a port that cannot be bound (busy) leaves the old listeners serving. Only when a
+   * new binding uses a port the old listeners hold are those closed first; if the new ones then
+   * fail, the old bindings are bound again. Sessions on old listeners continue either way.
+   */
+  async function reconcile(name: ServiceName, enabled: boolean, bindings: ReadonlyArray<ReadonlyArray<Binding | object>>, start: () => Promise<RunningService>): Promise<void> {
+    try {
+      await reconcileOrThrow(name, enabled, bindings, start);
+    } catch (err) {
+      if (!failures) throw err;
+      const detail = (err as Error).message;
+      logger.error('rebind-failed', { service: name, detail });
+      failures.push(frontends[name] ? `${detail} (the previous listeners of ${name} stay)` : detail);
+    }
+  }
+
+  async function reconcileOrThrow(name: ServiceName, enabled: boolean, bindings: ReadonlyArray<ReadonlyArray<Binding | object>>, start: () => Promise<RunningService>): Promise<void> {
+    const key = JSON.stringify(bindings);
+    const running = frontends[name];
+    if (running && !enabled) {
+      await running.listeners.close();
+      retired.push(running);
+      delete frontends[name];
+      logger.info('service-stopped', { service: name });
+      return;
+    }
+    if (!enabled || (running && frontendKeys[name] === key)) return;
+    if (!running) {
+      const started = await start();
+      frontends[name] = started;
+      frontendKeys[name] = key;
+      frontendCfgs[name] = ctx.cfg;
+      announce(name, started);
+      return;
+    }
+    let next: RunningService;
+    let oldClosed = false;
+    try {
+      next = await start();
+    } catch (err) {
+      const held = new Set(running.listeners.addresses().map((a) => a.port));
+      if (!bindings.flat().some((b) => 'port' in b && b.port !== 0 && held.has(b.port))) throw err;
+      await running.listeners.close();
+      oldClosed = true;
+      try {
+        next = await start();
+      } catch (err2) {
+        retired.push(running);
+        delete frontends[name];
+        frontends[name] = await startAs(frontendCfgs[name]!, start);
+        announce(name, frontends[name]!);
+        throw err2;
+      }
+    }
+    if (!oldClosed) await running.listeners.close();
+    retired.push(running);
+    frontends[name] = next;
+    frontendKeys[name] = key;
+    frontendCfgs[name] = ctx.cfg;
+    logger.info('service-rebound', { service: name, listeners: next.listeners.addresses().map((a) => `${a.address}:${a.port}`) });
+    announce(name, next);
+  }
+
+  /** Reloads and service actions run one at a time (a SIGHUP during an API reload waits for it). */
+  let serialTail: Promise<unknown> = Promise.resolve();
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = serialTail.then(work, work);
+    serialTail = run.catch(() => {});
+    return run;
   }
 
   const control: ServerControl = {
@@ -253,14 +402,14 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
       const st = readStatus();
       return (Object.keys(ctx.cfg.services) as ServiceName[]).map((name) => ({ name, startupType: ctx.cfg.services[name], status: st[name] ?? 'Stopped' }));
     },
-    startService: async (name) => { overrides.set(name, true); await apply(); },
-    stopService: async (name) => { overrides.set(name, false); await apply(); },
-    restartService: async (name) => {
+    startService: (name) => serial(async () => { overrides.set(name, true); await apply(); }),
+    stopService: (name) => serial(async () => { overrides.set(name, false); await apply(); }),
+    restartService: (name) => serial(async () => {
       overrides.set(name, false);
       await apply();
       overrides.set(name, true);
       await apply();
-    },
+    }),
     // In a worker of `serve --workers N`, a reload is the primary's SIGHUP, so every worker reloads.
     reload: async () => { if (slot !== null) process.kill(process.ppid, 'SIGHUP'); else await server.reload(); },
   };
@@ -285,12 +434,13 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
   process.stdout.write('ready\n');
 
   const server: Server = {
-    async reload() {
+    /** Re-reads the config and applies it; throws ReloadError when the file is refused or a listener cannot be bound. */
+    reload: () => serial(async () => {
       try {
         cfg = loadConfig(dataDir);
       } catch (err) {
         logger.error('reload-refused', { detail: (err as Error).message });
-        return;
+        throw new ReloadError(`the config was not applied: ${(err as Error).message}`);
       }
       ctx.cfg = cfg;
       try {
@@ -299,14 +449,29 @@ export async function runServer(dataDir: string, logger = new Logger(), opts: Ru
         logger.error('auth-settings-refused', { detail: (err as Error).message });
       }
       await tls.reload();
-      await apply();
+      const problems: string[] = [];
+      failures = problems;
+      try {
+        for (const log of [imapLog, popLog, smtpLog]) {
+          try {
+            await log.reconfigure();
+          } catch (err) {
+            logger.error('protocol-log-not-moved', { detail: (err as Error).message });
+            problems.push(`${(err as Error).message} (the protocol log stays where it was)`);
+          }
+        }
+        await apply();
+      } finally {
+        failures = null;
+      }
+      if (problems.length) throw new ReloadError(problems.join('; '));
       logger.info('reloaded', {});
       process.stdout.write('reloaded\n');
-    },
+    }),
     async stop() {
       await controlSocket?.stop();
       if (adminApi) await adminApi.stop();
-      await Promise.all(Object.values(frontends).map((f) => f!.stop()));
+      await Promise.all([...Object.values(frontends), ...retired].map((f) => f!.stop()));
       await cluster.stop();
       // Authenticated IMAP sessions end after their current command (POP3 sessions belong to
       // their frontend, which has just ended them without applying deletions).

@@ -13,6 +13,12 @@ import {
 import { LATEST_CONFIG_VERSION, migrateRaw, migrationLine, pendingSteps, versionProblem, writeBackup, type RawConfig } from './migrations.js';
 
 export const CONFIG_FILE = 'portcullis.json';
+
+/**
+ * The JSON Schema of the config file that comes with this installation (docs/, generated from
+ * schema.ts); saveConfig writes it as the file's `$schema` so editors can check and complete it.
+ */
+export const CONFIG_SCHEMA_URL = new URL('../../../docs/portcullis-config.schema.json', import.meta.url).href;
 /** The version this Portcullis writes; older files are migrated (migrations.ts). */
 export const CONFIG_VERSION = LATEST_CONFIG_VERSION;
 
@@ -170,61 +176,138 @@ export function configPath(dataDir: string): string {
 
 /** Reads and fully validates the config; throws ConfigError with the setting name on any problem. */
 export function loadConfig(dataDir: string): ConfigFile {
+  return validateConfig(readRawConfig(dataDir));
+}
+
+function readRawConfig(dataDir: string): unknown {
   const path = configPath(dataDir);
   if (!existsSync(path)) throw new ConfigError(`no config at ${path} (run: portcullis init --hostname NAME)`);
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ConfigError(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  return validateConfig(raw);
 }
 
 export function validateConfig(raw: unknown): ConfigFile {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('config: not an object');
+  return buildConfig(raw, (message) => { throw new ConfigError(message); })!;
+}
+
+/** Every problem of a data dir's config file, one line each (`config check`); empty when sound. */
+export function configFileProblems(dataDir: string): string[] {
+  const problems: string[] = [];
+  try {
+    buildConfig(readRawConfig(dataDir), (message, section) => { problems.push(section ? `${section}.${message}` : message); });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+  }
+  return problems;
+}
+
+/**
+ * Validates a parsed config file and fills in defaults. `report` is told each problem: it throws
+ * (loadConfig: the first problem stops) or collects them (config check: every bad setting is
+ * skipped and the rest checked). Returns null when the file is too broken to go on.
+ */
+function buildConfig(raw: unknown, report: (message: string, section?: string) => void): ConfigFile | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    report('config: not an object');
+    return null;
+  }
   const problem = versionProblem((raw as RawConfig).version);
-  if (problem) throw new ConfigError(problem);
+  if (problem) {
+    report(problem);
+    return null;
+  }
   // Older versions are migrated in memory; serve and the writing commands save the result.
-  const r = migrateRaw(raw as RawConfig).config as Partial<ConfigFile>;
-  if (typeof r.hostname !== 'string' || !r.hostname) throw new ConfigError('hostname: missing');
+  const r = migrateRaw(raw as RawConfig).config as Partial<ConfigFile> & { $schema?: unknown };
+  if (typeof r.hostname !== 'string' || !r.hostname) {
+    report('hostname: missing');
+    return null;
+  }
   const cfg = defaultConfig(r.hostname);
   if (r.store?.kind === 'postgres' && typeof r.store.url === 'string') cfg.store = { kind: 'postgres', url: r.store.url };
   for (const [name, type] of Object.entries(r.services ?? {})) {
-    if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`services: unknown service "${name}" (allowed: ${SERVICE_NAMES.join(', ')})`);
-    if (type !== 'Automatic' && type !== 'Disabled') throw new ConfigError(`services.${name}: "${String(type)}" is not allowed (allowed: Automatic, Disabled)`);
-    cfg.services[name as ServiceName] = type;
+    if (!(SERVICE_NAMES as readonly string[]).includes(name)) report(`services: unknown service "${name}" (allowed: ${SERVICE_NAMES.join(', ')})`);
+    else if (type !== 'Automatic' && type !== 'Disabled') report(`services.${name}: "${String(type)}" is not allowed (allowed: Automatic, Disabled)`);
+    else cfg.services[name as ServiceName] = type;
   }
   for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
     const defs = SETTINGS_SECTIONS[section];
     for (const [name, value] of Object.entries((r[section] as Record<string, SettingValue>) ?? {})) {
       const def = defs.find((d) => d.name === name);
-      if (!def) throw new ConfigError(`${section}.${name}: unknown setting`);
-      cfg[section][name] = validateSetting(def, value);
+      if (!def) {
+        report(`${section}.${name}: unknown setting`);
+        continue;
+      }
+      try {
+        cfg[section][name] = validateSetting(def, value);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        report(err.message, section);
+      }
     }
   }
-  checkBindingConflicts(cfg);
+  for (const conflict of bindingConflicts(cfg)) report(conflict);
   return cfg;
 }
 
+/**
+ * Settings that make a listener: the protocols' ssl-/unencrypted-or-tls-/backend-bindings, the
+ * admin API's and LMTP's bindings. The CLI, the admin API and `config check` all refuse two of
+ * them on one address and port.
+ */
+const LISTENER_SETTINGS = ['ssl-bindings', 'unencrypted-or-tls-bindings', 'backend-bindings', 'bindings'];
+
+/** The TCP bindings of a listener setting (LMTP's unix: sockets are skipped; a malformed value is reported elsewhere). */
+function tcpBindings(value: SettingValue, setting: string): Binding[] {
+  const items = (Array.isArray(value) ? value : String(value).split(',')).map((x) => String(x).trim()).filter((x) => x && !x.startsWith('unix:'));
+  try {
+    return parseBindings(items.join(','), setting);
+  } catch {
+    return [];
+  }
+}
+
 /** Two listeners may not share an address and port (port 0, "any free port", never clashes). */
-export function checkBindingConflicts(cfg: ConfigFile): void {
+export function checkBindingConflicts(cfg: ConfigFile, changed?: { section: SectionName; names: string[] }): void {
+  const problems = bindingConflicts(cfg, changed);
+  if (problems.length) throw new ConfigError(problems[0]);
+}
+
+/**
+ * Every listener clash and every connection setting that names a port its service does not
+ * bind; one line each. Settings in `changed` are checked last, so a clash is reported under the
+ * name of the setting just given.
+ */
+export function bindingConflicts(cfg: ConfigFile, changed?: { section: SectionName; names: string[] }): string[] {
+  const problems: string[] = [];
   const seen = new Map<string, string>();
-  for (const section of Object.keys(SETTINGS_SECTIONS) as SectionName[]) {
-    for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings', 'backend-bindings']) {
+  const pairs = (Object.keys(SETTINGS_SECTIONS) as SectionName[]).flatMap((section) => LISTENER_SETTINGS.map((setting) => ({ section, setting })));
+  const isChanged = (p: { section: SectionName; setting: string }) => p.section === changed?.section && changed.names.includes(p.setting);
+  for (const { section, setting } of [...pairs.filter((p) => !isChanged(p)), ...pairs.filter(isChanged)]) {
+    {
       const def = SETTINGS_SECTIONS[section].find((d) => d.name === setting);
       if (!def) continue;
-      for (const b of parseBindings(String(cfg[section][setting] ?? def.default), setting)) {
+      for (const b of tcpBindings(cfg[section][setting] ?? def.default, setting)) {
         if (b.port === 0) continue;
         const key = formatBinding(b);
         const here = `${section} ${setting}`;
         const other = seen.get(key);
-        if (other) throw new ConfigError(`${setting}: ${key} is already used by ${other} (allowed: an address:port no other listener uses)`);
-        seen.set(key, here);
+        if (other) problems.push(`${setting}: ${key} is already used by ${other} (allowed: an address:port no other listener uses)`);
+        else seen.set(key, here);
       }
     }
   }
-  checkConnectionSettings(cfg);
+  problems.push(...connectionSettingProblems(cfg));
+  return problems;
+}
+
+/** checkConnectionSettings, throwing the first problem. */
+export function checkConnectionSettings(cfg: ConfigFile): void {
+  const problems = connectionSettingProblems(cfg);
+  if (problems.length) throw new ConfigError(problems[0]);
 }
 
 /**
@@ -232,7 +315,8 @@ export function checkBindingConflicts(cfg: ConfigFile): void {
  * listens on: host:port:SSL an ssl-bindings port, host:port:TLS and host:port: (cleartext) an
  * unencrypted-or-tls-bindings port. A binding on port 0 (any free port, tests) matches any port.
  */
-export function checkConnectionSettings(cfg: ConfigFile): void {
+function connectionSettingProblems(cfg: ConfigFile): string[] {
+  const problems: string[] = [];
   for (const section of ['imap', 'pop'] as const) {
     const defs = SETTINGS_SECTIONS[section];
     const ports = (setting: string): number[] => {
@@ -251,10 +335,11 @@ export function checkConnectionSettings(cfg: ConfigFile): void {
         const allowed = ports(kind);
         if (allowed.includes(0) || allowed.includes(port)) continue;
         const what = kind === 'ssl-bindings' ? 'SSL' : m[2] ? 'TLS' : 'cleartext';
-        throw new ConfigError(`${setting}: "${entry}" names port ${port}, which is not a port of ${section} ${kind} (allowed for ${what} entries: ${allowed.length ? [...new Set(allowed)].join(', ') : `none: ${section} ${kind} is empty`})`);
+        problems.push(`${setting}: "${entry}" names port ${port}, which is not a port of ${section} ${kind} (allowed for ${what} entries: ${allowed.length ? [...new Set(allowed)].join(', ') : `none: ${section} ${kind} is empty`})`);
       }
     }
   }
+  return problems;
 }
 
 /** The version of the config file on disk, or null when there is none or it cannot be read. */
@@ -299,7 +384,7 @@ export function saveConfig(dataDir: string, cfg: ConfigFile, report: MigrationRe
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(cfg, null, 2) + '\n');
+    writeSync(fd, JSON.stringify({ $schema: CONFIG_SCHEMA_URL, ...cfg }, null, 2) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturePath } from '../../test/helpers/paths.js';
 import { LATEST_CONFIG_VERSION, MIGRATIONS, migrateRaw, type RawConfig } from './migrations.js';
-import { CONFIG_VERSION, ConfigError, configPath, imapSettings, loadConfig, migrateConfigFile, pendingMigrations, saveConfig } from './config.js';
+import { CONFIG_SCHEMA_URL, CONFIG_VERSION, ConfigError, configPath, imapSettings, loadConfig, migrateConfigFile, pendingMigrations, saveConfig } from './config.js';
 
 const readJson = (path: string): RawConfig => JSON.parse(readFileSync(path, 'utf8')) as RawConfig;
 
@@ -58,7 +58,7 @@ test('saving a migrated config writes the v2 file, keeps a .bak of v1, reports o
   assert.equal(migrateConfigFile(dir, (l) => lines.push(l)), 1);
   assert.equal(lines.length, 1);
   assert.match(lines[0], /^config migrated from version 1 to 2: address:port lists .* JSON arrays/);
-  assert.equal(readFileSync(configPath(dir), 'utf8'), JSON.stringify(readJson(fixturePath('config', 'v2-typical.expected.json')), null, 2) + '\n');
+  assert.equal(readFileSync(configPath(dir), 'utf8'), JSON.stringify({ $schema: CONFIG_SCHEMA_URL, ...readJson(fixturePath('config', 'v2-typical.expected.json')) as object }, null, 2) + '\n');
   const bak = `${configPath(dir)}.v1.bak`;
   assert.equal(readFileSync(bak, 'utf8'), original);
   assert.equal(statSync(configPath(dir)).mode & 0o777, 0o600);

@@ -8,8 +8,8 @@ import type { SettingDef } from './schema.js';
 const FILE = { kind: 'string' as const, maxLength: 4096, pattern: /^$|^\/.*/, hint: 'an absolute path, or empty' };
 
 export const AUTH_SETTINGS: SettingDef[] = [
-  { name: 'master-users', exchange: null, type: { kind: 'string-list' }, default: [], apply: 'live', description: 'Addresses that may log in with an authorization identity of another user (SASL authzid); everyone else gets AUTHORIZATIONFAILED.' },
-  { name: 'allow-list', exchange: null, type: { kind: 'string-list' }, default: [], apply: 'restart', description: 'Networks (CIDR) never delayed or blocked by failure throttling, e.g. 10.0.0.0/8,2001:db8::/32.' },
+  { name: 'master-users', exchange: null, type: { kind: 'string-list', item: /^[^\s@,]{1,64}@[^\s@,]{1,255}$/, hint: 'mail addresses, comma-separated, or empty' }, default: [], apply: 'live', description: 'Addresses that may log in with an authorization identity of another user (SASL authzid); everyone else gets AUTHORIZATIONFAILED.' },
+  { name: 'allow-list', exchange: null, type: { kind: 'string-list', item: /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, hint: 'networks in CIDR form, comma-separated (e.g. 10.0.0.0/8,2001:db8::/32), or empty' }, default: [], apply: 'restart', description: 'Networks (CIDR) never delayed or blocked by failure throttling, e.g. 10.0.0.0/8,2001:db8::/32.' },
   { name: 'free-failures', exchange: null, type: { kind: 'int', min: 0, max: 100 }, default: 1, apply: 'restart', description: 'Failures from one network (or for one account) answered without extra delay.' },
   { name: 'max-delay-ms', exchange: null, type: { kind: 'int', min: 0, max: 60_000, unit: 'ms' }, default: 8000, apply: 'restart', description: 'Longest delay added to a failure reply (it doubles per failure).' },
   { name: 'ip-block-after', exchange: null, type: { kind: 'int', min: 1, max: 10_000 }, default: 10, apply: 'restart', description: 'Failures from one network (IPv6 by /64) before it is blocked for block-minutes.' },

@@ -2,7 +2,7 @@
 // the refusals of bad input (exit 2, one line naming the parameter, nothing changed on disk).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, cliOk, makeDataDir } from './harness.js';
 
@@ -50,7 +50,8 @@ test('service enable and disable change the startup type; unknown names are refu
 });
 
 test('imap set validates every value before writing anything', () => {
-  cliOk(dataDir, ['imap', 'set', '--login-type', 'PlainTextLogin', '--max-connections', '50']);
+  const saved = cliOk(dataDir, ['imap', 'set', '--login-type', 'PlainTextLogin', '--max-connections', '50']);
+  assert.match(saved, /^login-type = PlainTextLogin \(saved; no server is running, applies when it starts\)$/m);
   const got = JSON.parse(cliOk(dataDir, ['imap', 'get', '--json'])) as Array<{ name: string; value: unknown; changed: boolean }>;
   assert.deepEqual(got.find((r) => r.name === 'login-type'), { ...got.find((r) => r.name === 'login-type'), value: 'PlainTextLogin', changed: true });
   assert.equal(got.find((r) => r.name === 'max-connections')?.value, 50);
@@ -169,4 +170,57 @@ test('a binding already used by another listener is refused', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /ssl-bindings: 0.0.0.0:993 is already used by imap ssl-bindings/);
   assert.equal(configText(), before);
+});
+
+test('admin and lmtp bindings may not take a protocol listener\'s address (CLI and API share the rule)', () => {
+  const before = configText();
+  for (const [args, pattern] of [
+    [['admin', 'set', '--bindings', '0.0.0.0:993'], /^portcullis: bindings: 0\.0\.0\.0:993 is already used by imap ssl-bindings/],
+    [['lmtp', 'set', '--bindings', 'unix:/run/portcullis-test/lmtp,0.0.0.0:587'], /^portcullis: bindings: 0\.0\.0\.0:587 is already used by smtp unencrypted-or-tls-bindings/],
+    [['imap', 'set', '--ssl-bindings', '127.0.0.1:8443'], /^portcullis: ssl-bindings: 127\.0\.0\.1:8443 is already used by admin bindings/],
+    [['pop', 'set', '--unencrypted-or-tls-bindings', '127.0.0.1:24'], /^portcullis: unencrypted-or-tls-bindings: 127\.0\.0\.1:24 is already used by lmtp bindings/],
+  ] as Array<[string[], RegExp]>) {
+    const r = cli(dataDir, args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(configText(), before, 'nothing written');
+  }
+  assert.match(cliOk(dataDir, ['lmtp', 'set', '--bindings', 'unix:/run/portcullis-test/lmtp,127.0.0.1:2424']), /^bindings = /m);
+  cliOk(dataDir, ['lmtp', 'set', '--bindings', '127.0.0.1:24']);
+});
+
+test('config check prints every problem of a hand-edited file, one line each', () => {
+  const good = configText();
+  const raw = JSON.parse(good) as Record<string, Record<string, unknown>>;
+  writeFileSync(join(dataDir, 'portcullis.json'), JSON.stringify({
+    ...raw,
+    imap: { ...raw.imap, 'max-connections': 0, 'login-type': 'Cleartext' },
+    pop: { ...raw.pop, 'ssl-bindings': ['0.0.0.0:993'], 'no-such-setting': 1 },
+    smtp: { ...raw.smtp, banner: 'x'.repeat(300) },
+    admin: { ...raw.admin, bindings: ['0.0.0.0:143'] },
+    extra: {},
+  }, null, 2));
+  try {
+    const r = cli(dataDir, ['config', 'check']);
+    assert.equal(r.code, 2);
+    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('problem: '));
+    const expected = [
+      /^problem: imap\.max-connections: "0" is not allowed/,
+      /^problem: imap\.login-type: "Cleartext" is not allowed/,
+      /^problem: pop\.no-such-setting: unknown setting$/,
+      /^problem: smtp\.banner: "x+" is not allowed/,
+      /^problem: ssl-bindings: 0\.0\.0\.0:993 is already used by imap ssl-bindings/,
+      /^problem: bindings: 0\.0\.0\.0:143 is already used by imap unencrypted-or-tls-bindings/,
+      /^problem: extra: unknown section/,
+    ];
+    assert.equal(lines.length, expected.length, r.stdout);
+    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} in:\n${r.stdout}`);
+    const json = JSON.parse(cli(dataDir, ['config', 'check', '--json']).stdout) as { ok: boolean; problems: string[] };
+    assert.equal(json.ok, false);
+    assert.equal(json.problems.length, expected.length);
+  } finally {
+    writeFileSync(join(dataDir, 'portcullis.json'), good);
+  }
+  assert.equal(cli(dataDir, ['config', 'check']).code, 0);
 });

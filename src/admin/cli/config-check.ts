@@ -1,36 +1,29 @@
 /**
- * `portcullis config check [--json]`: loads and validates the config (every setting, binding
- * conflicts, the cluster secret file) and the admin token file; prints each problem; exit 2 on any, 0 when sound.
+ * `portcullis config check [--json]`: validates the config (every setting, binding conflicts,
+ * the cluster secret file) and the admin token file; prints every problem, one line each (not
+ * only the first); exit 2 on any, 0 when sound.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { CliContext } from './errors.js';
 import { parse } from './args.js';
-import { ConfigError, configPath, loadConfig, pendingMigrations, serverSettings } from '../../config/config.js';
+import { configFileProblems, configPath, pendingMigrations } from '../../config/config.js';
 import { SETTINGS_SECTIONS } from '../../config/schema.js';
 import { TokenError, readTokens } from '../http/tokens.js';
 import { fileSettingProblem } from './setting-files.js';
 
 /** Every problem of a data dir's config, one line each (empty: sound). */
 export function configProblems(dataDir: string): string[] {
-  const problems: string[] = [];
+  const problems = configFileProblems(dataDir);
   try {
-    const cfg = loadConfig(dataDir);
-    const secretProblem = fileSettingProblem('server', 'cluster-secret-file', serverSettings(cfg).clusterSecretFile);
+    const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8')) as Record<string, unknown>;
+    const secret = (raw.server as Record<string, unknown> | undefined)?.['cluster-secret-file'];
+    const secretProblem = typeof secret === 'string' && secret.startsWith('/') ? fileSettingProblem('server', 'cluster-secret-file', secret) : null;
     if (secretProblem) problems.push(secretProblem);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(err.message);
-  }
-  // loadConfig stops at the first problem: also report unknown top-level keys it ignores.
-  const path = configPath(dataDir);
-  if (existsSync(path)) {
-    try {
-      const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-      const known = new Set(['version', 'hostname', 'store', 'services', ...Object.keys(SETTINGS_SECTIONS)]);
-      for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`${key}: unknown section (allowed: ${[...known].join(', ')})`);
-    } catch {
-      // reported by loadConfig
-    }
+    // The loader ignores unknown top-level keys: report them.
+    const known = new Set(['$schema', 'version', 'hostname', 'store', 'services', ...Object.keys(SETTINGS_SECTIONS)]);
+    for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`${key}: unknown section (allowed: ${[...known].join(', ')})`);
+  } catch {
+    // a missing or unreadable file was reported by configFileProblems
   }
   try {
     readTokens(dataDir);

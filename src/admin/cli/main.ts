@@ -4,9 +4,7 @@
  * naming the parameter and what is allowed, exit code 2, nothing changed.
  */
 import { resolve } from 'node:path';
-import { CliError, readAllStdin, type CliContext } from './errors.js';
-import { ConfigError } from '../../config/config.js';
-import { isMailError } from '../../core/errors.js';
+import { CliError, readAllStdin, reportCliError, type CliContext } from './errors.js';
 
 type Handler = (ctx: CliContext) => Promise<number | void>;
 
@@ -105,20 +103,7 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 function fail(err: unknown): number {
-  if (err instanceof CliError) {
-    process.stderr.write(`portcullis: ${err.message}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof ConfigError) {
-    process.stderr.write(`portcullis: ${err.message}\n`);
-    return 2;
-  }
-  if (isMailError(err)) {
-    process.stderr.write(`portcullis: ${err.message}\n`);
-    return err.code === 'UNAVAILABLE' ? 75 : 1;
-  }
-  process.stderr.write(`portcullis: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-  return 1;
+  return reportCliError(err, (line) => process.stderr.write(line));
 }
 
 // Everything the CLI and the server create in the data dir is private to the service user.

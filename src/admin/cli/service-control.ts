@@ -11,7 +11,8 @@ import { parse } from './args.js';
 import { SERVICE_NAMES } from '../../config/schema.js';
 import { cliTokenPath, controlSocketPath } from '../http/server.js';
 
-const NOT_RUNNING = 75;
+/** Exit code when no server runs for the data dir (EX_TEMPFAIL). */
+export const NOT_RUNNING = 75;
 
 export interface ControlReply {
   status: number;

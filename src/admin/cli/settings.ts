@@ -1,7 +1,8 @@
 /**
  * `portcullis imap get|set`, `portcullis pop get|set`: the Get/Set-ImapSettings and
  * Get/Set-PopSettings of this server, generated from the schema. `set` validates every given
- * value before writing anything.
+ * value before writing anything, then asks a running server to reload (control socket) and says
+ * per setting whether it applied live, needs a restart, or waits for the server to start.
  */
 import { CliError, type CliContext } from './errors.js';
 import { parse } from './args.js';
@@ -9,6 +10,7 @@ import { checkBindingConflicts, loadConfig, saveConfig, validateSetting } from '
 import { SETTINGS_SECTIONS, allowedText, type SectionName, type SettingValue } from '../../config/schema.js';
 import { readRunStatus } from '../runstate.js';
 import { fileSettingProblem } from './setting-files.js';
+import { NOT_RUNNING, controlRequest } from './service-control.js';
 
 export function settingsCommands(section: SectionName) {
   const defs = SETTINGS_SECTIONS[section];
@@ -60,16 +62,36 @@ export function settingsCommands(section: SectionName) {
       if (JSON.stringify(value) === JSON.stringify(validateSetting(def, def.default))) delete cfg[section][name];
       else cfg[section][name] = value;
     }
-    checkBindingConflicts(cfg);
+    checkBindingConflicts(cfg, { section, names: Object.keys(updates) });
     saveConfig(ctx.dataDir, cfg);
-    const running = readRunStatus(ctx.dataDir);
+    const outcome = await applyToRunningServer(ctx.dataDir);
     for (const name of Object.keys(updates)) {
       const def = defs.find((d) => d.name === name)!;
-      const when = def.apply === 'live' ? (running ? 'applied by the running server on SIGHUP' : 'applies at start') : 'applies at the next restart';
+      let when: string;
+      if (outcome.kind === 'not-running') when = 'saved; no server is running, applies when it starts';
+      else if (def.apply === 'restart') when = 'saved; needs a restart of the server';
+      else if (outcome.kind === 'applied') when = 'applied live by the running server';
+      else when = 'saved; the running server reported a problem applying the config (see below)';
       ctx.stdout(`${name} = ${String(updates[name])} (${when})`);
     }
+    if (outcome.kind === 'failed') throw new CliError(`the running server did not apply everything: ${outcome.detail}`, 1);
     return 0;
   }
 
   return { get, set };
+}
+
+type ApplyOutcome = { kind: 'applied' } | { kind: 'not-running' } | { kind: 'failed'; detail: string };
+
+/** Asks the running server (if any) to reload its config through the control socket, as SIGHUP would. */
+async function applyToRunningServer(dataDir: string): Promise<ApplyOutcome> {
+  if (!readRunStatus(dataDir)) return { kind: 'not-running' };
+  try {
+    const reply = await controlRequest(dataDir, 'POST', '/api/reload');
+    if (reply.status === 200) return { kind: 'applied' };
+    return { kind: 'failed', detail: (reply.body as { error?: string } | null)?.error ?? `HTTP ${reply.status}` };
+  } catch (err) {
+    if (err instanceof CliError && err.exitCode === NOT_RUNNING) return { kind: 'not-running' };
+    return { kind: 'failed', detail: `${(err as Error).message} (send the server SIGHUP to apply it)` };
+  }
 }

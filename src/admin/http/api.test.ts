@@ -9,6 +9,7 @@ import { apiRoutes } from './routes.js';
 import { startControlSocket, cliTokenPath } from './server.js';
 import { addToken, removeToken, tokenFilePath, readTokens } from './tokens.js';
 import { caAndLeaf } from '../../tls/test-certs.js';
+import { ReloadError } from './control.js';
 
 let fx: AdminFixture;
 before(async () => { fx = await startAdminFixture(); });
@@ -75,6 +76,27 @@ test('a good settings PUT is saved and applied', async () => {
   const back = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'login-type': 'SecureLogin', 'max-connections': 2000 } });
   assert.equal(back.status, 200);
   assert.deepEqual((JSON.parse(readFileSync(configPath(fx.dataDir), 'utf8')) as { imap: unknown }).imap, {});
+});
+
+test('POST /api/reload applies the config; a reload that cannot bind answers 409 with the reason', async (t) => {
+  const reloads = fx.control.reloads;
+  const ok = await request(`${fx.base}/api/reload`, { method: 'POST', token: fx.readWrite });
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(ok.json, { ok: true });
+  assert.equal(fx.control.reloads, reloads + 1);
+  assert.equal((await request(`${fx.base}/api/reload`, { method: 'POST', token: fx.readOnly })).status, 403);
+  const real = fx.control.reload;
+  t.after(() => { fx.control.reload = real; });
+  fx.control.reload = async () => { throw new ReloadError('imap4: cannot listen on 127.0.0.1:993: listen EADDRINUSE (the previous listeners of imap4 stay)'); };
+  const busy = await request(`${fx.base}/api/reload`, { method: 'POST', token: fx.readWrite });
+  assert.equal(busy.status, 409);
+  assert.match((busy.json as { error: string }).error, /cannot listen on 127\.0\.0\.1:993.*previous listeners of imap4 stay/);
+  const put = await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'ssl-bindings': '127.0.0.1:993' } });
+  assert.equal(put.status, 409);
+  assert.match((put.json as { error: string }).error, /^saved, but the running server did not apply it: imap4: cannot listen/);
+  assert.deepEqual((JSON.parse(readFileSync(configPath(fx.dataDir), 'utf8')) as { imap: unknown }).imap, { 'ssl-bindings': ['127.0.0.1:993'] });
+  fx.control.reload = real;
+  assert.equal((await request(`${fx.base}/api/settings/imap`, { method: 'PUT', token: fx.readWrite, body: { 'ssl-bindings': '0.0.0.0:993,[::]:993' } })).status, 200);
 });
 
 test('services: start and stop act on the running server; a frontend without backend is Degraded', async () => {

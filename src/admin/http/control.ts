@@ -28,6 +28,14 @@ export interface ServerControl {
   reload(): Promise<void>;
 }
 
+/** A reload that could not apply everything: the config file was refused, or a listener could not be bound (the old one stays). */
+export class ReloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReloadError';
+  }
+}
+
 /** Frontends and the backend they need: a running frontend without it is Degraded. */
 export const BACKEND_OF: Partial<Record<ServiceName, ServiceName>> = { imap4: 'imap4-backend', pop3: 'pop3-backend' };
 

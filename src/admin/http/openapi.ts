@@ -14,6 +14,7 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
     if (r.params.length || r.requestBody) responses['400'] = errorResponse('Bad input; `setting` names the parameter.');
     if (r.auth) responses['401'] = errorResponse('No token, or an unknown token.');
     if (r.write) responses['403'] = errorResponse('The token is read-only.');
+    if (r.write) responses['409'] = errorResponse('Not applied: the config file was refused, or a listener could not be bound (the error says which; previous listeners stay).');
     if (r.params.some((p) => p.in === 'path')) responses['404'] = errorResponse('No such item.');
     for (const e of r.errors ?? []) responses[String(e.status)] = errorResponse(e.description);
     const op: Record<string, unknown> = {

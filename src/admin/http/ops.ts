@@ -7,10 +7,10 @@ import { CertStore } from '../../tls/certstore.js';
 import { certificateUsage } from '../cert-usage.js';
 import { expiryStatus, type ExpiryStatus } from '../../tls/certinfo.js';
 import {
-  ConfigError, checkBindingConflicts, formatBinding, loadConfig, parseBindings, saveConfig, validateSetting,
+  ConfigError, checkBindingConflicts, formatBinding, imapSettings, loadConfig, parseBindings, popSettings, saveConfig, validateSetting,
   type Binding, type ConfigFile,
 } from '../../config/config.js';
-import { SERVICE_NAMES, SETTINGS_SECTIONS, allowedText, type ServiceName, type SettingDef, type SettingValue } from '../../config/schema.js';
+import { SERVICE_NAMES, SETTINGS_SECTIONS, allowedText, type SectionName, type ServiceName, type SettingDef, type SettingValue } from '../../config/schema.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { analyze, worstSeverity, type Finding, type Severity } from '../../observe/analyzer.js';
 import { gatherAnalyzerInput } from '../../observe/analyzer-gather.js';
@@ -19,7 +19,7 @@ import type { Protocol } from '../../auth/types.js';
 import { CliError } from '../cli/errors.js';
 import { checkAddress, MAX_PASSWORD, MIN_PASSWORD } from '../cli/user.js';
 import { parseSince } from '../cli/logs.js';
-import type { ServerControl, ServiceRow } from './control.js';
+import { ReloadError, type ServerControl, type ServiceRow } from './control.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly setting?: string, readonly errors?: Array<{ setting: string; message: string }>) {
@@ -62,25 +62,6 @@ export function readSection(dataDir: string, section: string): SettingRow[] {
   }));
 }
 
-/** Admin bindings may not clash with any protocol listener (checkBindingConflicts knows only those). */
-function checkAdminBindings(cfg: ConfigFile): void {
-  const sections = cfg as unknown as Sections;
-  const admin = sections.admin?.bindings;
-  const def = (SETTINGS_SECTIONS as Record<string, SettingDef[]>).admin?.find((d) => d.name === 'bindings');
-  if (!def) return;
-  const mine = parseBindings(String(admin ?? def.default), 'bindings').filter((b) => b.port !== 0).map(formatBinding);
-  for (const section of Object.keys(SETTINGS_SECTIONS)) {
-    if (section === 'admin') continue;
-    for (const setting of ['ssl-bindings', 'unencrypted-or-tls-bindings']) {
-      const d = (SETTINGS_SECTIONS as Record<string, SettingDef[]>)[section].find((x) => x.name === setting);
-      if (!d) continue;
-      for (const b of parseBindings(String(sections[section]?.[setting] ?? d.default), setting)) {
-        if (mine.includes(formatBinding(b))) throw new ConfigError(`bindings: ${formatBinding(b)} is already used by ${section} ${setting} (allowed: an address:port no other listener uses)`);
-      }
-    }
-  }
-}
-
 /**
  * Validates every given value first; on any problem throws ApiError 400 naming each bad
  * setting and writes nothing. Otherwise saves the config and asks the server to apply it.
@@ -117,8 +98,7 @@ export async function updateSection(control: ServerControl, section: string, inp
       else sections[section][name] = value;
     }
     try {
-      checkBindingConflicts(cfg);
-      checkAdminBindings(cfg);
+      checkBindingConflicts(cfg, { section: section as SectionName, names: Object.keys(updates) });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       errors.push({ setting: err.message.split(':')[0], message: err.message });
@@ -126,7 +106,12 @@ export async function updateSection(control: ServerControl, section: string, inp
   }
   if (errors.length) throw new ApiError(400, errors.map((e) => e.message).join('; '), errors[0].setting, errors);
   saveConfig(control.dataDir, cfg);
-  await control.reload();
+  try {
+    await control.reload();
+  } catch (err) {
+    if (!(err instanceof ReloadError)) throw err;
+    throw new ApiError(409, `saved, but the running server did not apply it: ${err.message}`);
+  }
   return readSection(control.dataDir, section);
 }
 

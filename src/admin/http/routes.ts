@@ -160,6 +160,12 @@ export function apiRoutes(): Route[] {
       method: 'GET', path: '/api/services', operationId: 'listServices', summary: 'Every service with its startup type and state.', tag: 'services', write: false, auth: true,
       params: [], response: arr(serviceRow), run: async (ctx) => ctx.control.services(),
     },
+    {
+      method: 'POST', path: '/api/reload', operationId: 'reload', tag: 'services', write: true, auth: true,
+      summary: 'Re-read the config file and apply every live setting (as SIGHUP does). 409 when the file is refused or a listener cannot be bound; the previous listeners then stay.',
+      params: [], response: ok,
+      run: async (ctx) => { await ctx.control.reload(); return { ok: true }; },
+    },
     serviceRoute('start'),
     serviceRoute('stop'),
     serviceRoute('restart'),

@@ -17,7 +17,7 @@ import type { Logger } from '../../core/log.js';
 import type { TlsContextProvider } from '../../tls/provider.js';
 import { isLoopback } from '../../observe/analyzer.js';
 import { isMailError } from '../../core/errors.js';
-import type { ServerControl } from './control.js';
+import { ReloadError, type ServerControl } from './control.js';
 import { ApiError } from './ops.js';
 import { apiRoutes, healthReport, matchPath, type ApiContext, type Route } from './routes.js';
 import { openApiDocument } from './openapi.js';
@@ -142,7 +142,7 @@ export function createAdminHandler(opts: { ctx: ApiContext; tokens: TokenSource;
     work().catch((err: unknown) => {
       let e: ApiError;
       if (err instanceof ApiError) e = err;
-      else if (err instanceof ConfigError) e = new ApiError(409, err.message);
+      else if (err instanceof ConfigError || err instanceof ReloadError) e = new ApiError(409, err.message);
       else if (isMailError(err, 'UNAVAILABLE')) e = new ApiError(503, err.message);
       else {
         opts.logger.error('admin-request-failed', { path: url.pathname, err: err instanceof Error ? err : new Error(String(err)) });

@@ -536,6 +536,11 @@ export const HINTS: Texts = {
     de: 'host:port,[v6]:port,... (darf leer sein)',
     it: 'host:port,[v6]:port,... (può essere vuoto)',
   },
+  'mail addresses, comma-separated, or empty': {
+    fr: 'adresses e-mail, séparées par des virgules, ou vide',
+    de: 'E-Mail-Adressen, durch Kommas getrennt, oder leer',
+    it: 'indirizzi e-mail, separati da virgole, oppure vuoto',
+  },
   'any of PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, comma-separated, or empty': {
     fr: "n'importe lesquels de PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, séparés par des virgules, ou vide",
     de: 'beliebige von PLAIN,CLEAR,PLAIN-MD5,MD5-CRYPT, durch Kommas getrennt, oder leer',
