@@ -54,7 +54,7 @@ function validValue(section: SectionName, def: SettingDef): { arg: string; shown
         const v = `mail.example.org:${port}:SSL`;
         return { arg: v, shown: [v] };
       }
-      const v = ['10.0.0.0/8', 'be1.example.org', 'admin@example.org'].find((x) => !t.item || t.item.test(x))!;
+      const v = ['10.0.0.0/8', 'be1.example.org', 'admin@example.org', 'MD5-CRYPT'].find((x) => !t.item || t.item.test(x))!;
       return { arg: v, shown: [v] };
     }
     case 'string': {
