@@ -20,20 +20,11 @@ import { openSqliteStore } from '../store/sqlite/index.js';
 import type { MailStore } from '../store/store.js';
 import { createTestTlsProvider } from '../tls/provider.js';
 import { createLdapDirectory, type LdapSettings } from './ldap.js';
-import { ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SLAPD_MISSING, makeCertificate, startSlapd, type Slapd } from './slapd-testkit.js';
+import { ADMIN_DN, ADMIN_PASSWORD, BASE_DN, BASE_LDIF, SLAPD_MISSING, makeCertificate, startSlapd, type Slapd } from './slapd-testkit.js';
 import type { Directory } from './types.js';
 
 const skip = SLAPD_MISSING;
-const LDIF = `dn: dc=example,dc=org
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,dc=example,dc=org
-objectClass: organizationalUnit
-ou: people
-
+const LDIF = `${BASE_LDIF}
 dn: uid=erin,ou=people,dc=example,dc=org
 objectClass: inetOrgPerson
 uid: erin

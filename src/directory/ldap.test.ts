@@ -27,7 +27,7 @@ import { openSqliteStore } from '../store/sqlite/index.js';
 import type { MailStore } from '../store/store.js';
 import { createTestTlsProvider } from '../tls/provider.js';
 import { createLdapDirectory } from './ldap.js';
-import { ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SLAPD_MISSING, freePort, startSlapd, type Slapd } from './slapd-testkit.js';
+import { ADMIN_DN, ADMIN_PASSWORD, BASE_DN, BASE_LDIF, SLAPD_MISSING, freePort, startSlapd, type Slapd } from './slapd-testkit.js';
 import { DirectoryUnavailableError, type Directory } from './types.js';
 
 const skip = SLAPD_MISSING;
@@ -38,16 +38,7 @@ const person = (uid: string, extra: string[] = []): string => [
 ].join('\n');
 
 // Mapping: quota roomNumber, imap-enabled carLicense, pop-enabled employeeType, pin departmentNumber.
-const LDIF = [`dn: dc=example,dc=org
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,dc=example,dc=org
-objectClass: organizationalUnit
-ou: people
-`,
+const LDIF = [BASE_LDIF,
 person('erin', ['roomNumber: 1048576', 'departmentNumber: be2.example.org:1993']),
 person('frank', ['carLicense: FALSE']),
 person('gina', ['employeeType: FALSE']),

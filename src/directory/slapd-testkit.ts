@@ -16,6 +16,17 @@ export const SLAPD_MISSING = SLAPD ? false : 'slapd is not installed (apt-get in
 
 export const BASE_DN = 'ou=people,dc=example,dc=org';
 export const ADMIN_DN = 'cn=admin,dc=example,dc=org';
+/** The suffix and the people unit every test directory starts with (LDIF). */
+export const BASE_LDIF = `dn: dc=example,dc=org
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,dc=example,dc=org
+objectClass: organizationalUnit
+ou: people
+`;
 export const ADMIN_PASSWORD = 'admin-secret';
 
 export interface Slapd {
